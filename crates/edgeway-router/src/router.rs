@@ -1,0 +1,174 @@
+use std::cmp::Ordering;
+
+use crate::percent::decoded_eq;
+use crate::{InsertError, MatchError, Methods, Pattern, Segment};
+
+/// One route: the methods and path pattern it answers, and what it leads to.
+///
+/// Fields are public so that a route table can be written as a `static` (see [`Table`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route<'a, T> {
+    /// The methods this route accepts.
+    pub methods: Methods,
+    /// The path pattern, already validated by [`Pattern::parse`].
+    pub pattern: &'a str,
+    /// The value returned on a match (a handler, an index, ...).
+    pub value: T,
+}
+
+/// A route that answered a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match<'r, 'p, T> {
+    /// The route's value.
+    pub value: &'r T,
+    /// The route's pattern, as written.
+    pub pattern: &'r str,
+    /// `(name, raw value)` for each `:name` segment, then `("...", rest)` for a trailing
+    /// wildcard. Values are as in the path, still percent-encoded.
+    pub params: Vec<(&'r str, &'p str)>,
+}
+
+/// Builds a route table: validates patterns, rejects conflicting routes, and keeps the
+/// routes in priority order.
+#[derive(Debug, Clone)]
+pub struct Router<'a, T> {
+    routes: Vec<Route<'a, T>>,
+}
+
+impl<T> Default for Router<'_, T> {
+    fn default() -> Self {
+        Router { routes: Vec::new() }
+    }
+}
+
+impl<'a, T> Router<'a, T> {
+    /// An empty router.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a route.
+    ///
+    /// Fails if the pattern is invalid, if `methods` is empty, or if a route already in the
+    /// router matches the same paths under one of the same methods.
+    ///
+    /// ```
+    /// # use edgeway_router::{Methods, Router, InsertError};
+    /// let mut router = Router::new();
+    /// router.insert(Methods::GET, "/users/:id", 1).unwrap();
+    /// router.insert(Methods::DELETE, "/users/:id", 2).unwrap();
+    /// let error = router.insert(Methods::ANY, "/users/:name", 3).unwrap_err();
+    /// assert!(error.to_string().starts_with("route `ANY /users/:name` conflicts with `DELETE /users/:id`"));
+    /// ```
+    pub fn insert(&mut self, methods: Methods, pattern: &'a str, value: T) -> Result<(), InsertError> {
+        let parsed = Pattern::parse(pattern)?;
+        if methods.is_empty() {
+            return Err(InsertError::NoMethods(pattern.to_owned()));
+        }
+        let position = self.routes.partition_point(|route| {
+            Pattern::parse(route.pattern)
+                .expect("patterns in the router were validated on insert")
+                .specificity(&parsed)
+                != Ordering::Greater
+        });
+        for route in self.routes[..position].iter().rev() {
+            let existing = Pattern::parse(route.pattern).expect("validated on insert");
+            if existing.specificity(&parsed) != Ordering::Equal {
+                break;
+            }
+            let overlap = route.methods.intersection(methods);
+            if !overlap.is_empty() {
+                return Err(InsertError::Conflict {
+                    pattern: pattern.to_owned(),
+                    methods,
+                    existing: route.pattern.to_owned(),
+                    existing_methods: route.methods,
+                    overlap,
+                });
+            }
+        }
+        self.routes.insert(position, Route { methods, pattern, value });
+        Ok(())
+    }
+
+    /// The routes, most specific first: the order in which [`Table`] expects them.
+    pub fn routes(&self) -> &[Route<'a, T>] {
+        &self.routes
+    }
+
+    /// Finds the route for a request. See [`Table::at`].
+    pub fn at<'p>(&self, method: &str, path: &'p str) -> Result<Match<'_, 'p, T>, MatchError> {
+        Table::from_sorted(&self.routes).at(method, path)
+    }
+}
+
+/// A route table in priority order, ready to match; it can live in a `static`.
+///
+/// The gateway's build writes its table as Rust source from [`Router::routes`], so nothing
+/// is parsed or sorted when a request arrives.
+#[derive(Debug, Clone, Copy)]
+pub struct Table<'r, T> {
+    routes: &'r [Route<'r, T>],
+}
+
+impl<'r, T> Table<'r, T> {
+    /// Wraps routes that are valid and in the order [`Router::routes`] returns them. Other
+    /// input is not checked and matches in the given order.
+    pub const fn from_sorted(routes: &'r [Route<'r, T>]) -> Self {
+        Table { routes }
+    }
+
+    /// Finds the most specific route that matches `path` and accepts `method`.
+    ///
+    /// `path` starts with `/` and has no query. One trailing slash is ignored (`/hello/`
+    /// matches `/hello`). Exact segments are compared after percent-decoding the path.
+    pub fn at<'p>(&self, method: &str, path: &'p str) -> Result<Match<'r, 'p, T>, MatchError> {
+        let mut allowed = Methods::NONE;
+        let mut params = Vec::new();
+        for route in self.routes {
+            params.clear();
+            if !matches(route.pattern, path, &mut params) {
+                continue;
+            }
+            if route.methods.accepts(method) {
+                return Ok(Match { value: &route.value, pattern: route.pattern, params });
+            }
+            allowed = allowed.union(route.methods);
+        }
+        if allowed.is_empty() {
+            Err(MatchError::NotFound)
+        } else {
+            Err(MatchError::MethodNotAllowed { allowed: allowed.allowed() })
+        }
+    }
+}
+
+/// Matches `path` against a validated `pattern`, collecting parameters.
+fn matches<'r, 'p>(pattern: &'r str, path: &'p str, params: &mut Vec<(&'r str, &'p str)>) -> bool {
+    let path = path.strip_prefix('/').unwrap_or(path);
+    let path = path.strip_suffix('/').unwrap_or(path);
+    let mut remaining = (!path.is_empty()).then_some(path);
+    for segment in Pattern::parse_unchecked(pattern).segments() {
+        if segment == Segment::Rest {
+            params.push(("...", remaining.unwrap_or("")));
+            return true;
+        }
+        let Some(rest) = remaining else {
+            return false;
+        };
+        let (raw, tail) = match rest.split_once('/') {
+            Some((raw, tail)) => (raw, Some(tail)),
+            None => (rest, None),
+        };
+        match segment {
+            Segment::Exact(text) if decoded_eq(raw, text) => {}
+            Segment::Param(name) if !raw.is_empty() => params.push((name, raw)),
+            _ => return false,
+        }
+        remaining = tail;
+    }
+    remaining.is_none()
+}
+
+#[cfg(test)]
+mod tests;
