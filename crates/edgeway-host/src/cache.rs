@@ -1,0 +1,147 @@
+//! The on-disk cache of compiled components, so a restart does not recompile.
+//!
+//! A compiled component is only valid for the engine settings it was compiled
+//! with, so the cache key hashes the settings together with the Wasm bytes:
+//! `<cache_dir>/<sha256(settings, wasm)>.cwasm`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+use crate::engine::{HostEngine, hex};
+use crate::error::{HostError, chain};
+
+/// The cache key of a component: SHA-256 over the engine fingerprint and the
+/// Wasm bytes (with a separator, so the two parts cannot run into each other).
+pub(crate) fn cache_key(wasm: &[u8], fingerprint: &str) -> String {
+    let mut digest = Sha256::new();
+    digest.update(fingerprint.as_bytes());
+    digest.update([0]);
+    digest.update(wasm);
+    hex(&digest.finalize())
+}
+
+/// Loads the component from the cache, or compiles it and fills the cache.
+///
+/// Blocking (file I/O and Cranelift): call it from a blocking thread.
+pub(crate) fn load_or_compile(
+    host_engine: &HostEngine,
+    wasm_path: &Path,
+    cache_dir: &Path,
+) -> Result<Component, HostError> {
+    let wasm = std::fs::read(wasm_path).map_err(|source| HostError::ReadComponent {
+        path: wasm_path.to_owned(),
+        source,
+    })?;
+    let cached = cache_dir.join(format!("{}.cwasm", cache_key(&wasm, &host_engine.fingerprint)));
+    let engine = &host_engine.engine;
+
+    if cached.is_file() {
+        match load_cached(engine, &cached) {
+            Ok(component) => {
+                eprintln!("Loaded compiled component from cache ({})", cached.display());
+                return Ok(component);
+            }
+            // Cached files only exist for components that compiled with these
+            // exact settings, so a failure means a damaged or foreign file:
+            // compile again and replace it.
+            Err(e) => eprintln!(
+                "Ignoring unusable cache entry {}: {}",
+                cached.display(),
+                chain(&e)
+            ),
+        }
+    }
+
+    eprintln!("Compiling component (cached afterwards)...");
+    let component = Component::new(engine, &wasm).map_err(|e| HostError::Compile {
+        path: wasm_path.to_owned(),
+        reason: chain(&e),
+    })?;
+    // A cache that cannot be written costs a recompile at the next start, not
+    // this start: warn and serve.
+    if let Err(e) = store(&component, &cached) {
+        eprintln!("Warning: cannot write the compile cache {}: {e}", cached.display());
+    }
+    Ok(component)
+}
+
+/// Deserializes a cached component.
+fn load_cached(engine: &Engine, path: &Path) -> wasmtime::Result<Component> {
+    // SAFETY: `deserialize_file` trusts the file to be the output of
+    // `Component::serialize`. The cache directory is the host's own; files in
+    // it are written only by `store` below (atomically, so never half-written),
+    // and Wasmtime still checks the header, version and engine compatibility.
+    unsafe { Component::deserialize_file(engine, path) }
+}
+
+/// Serializes `component` to `path` atomically: a temporary file in the same
+/// directory, then a rename, so a concurrent or crashed start never sees a
+/// partial file.
+fn store(component: &Component, path: &Path) -> std::io::Result<()> {
+    let bytes = component.serialize().map_err(|e| std::io::Error::other(chain(&e)))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let temp = temp_path(path);
+    let result = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(&bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+/// A temporary name beside `path`, unique to this process.
+fn temp_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(format!(".tmp-{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_is_stable() {
+        let key = cache_key(b"\0asm", "settings-a");
+        assert_eq!(key, cache_key(b"\0asm", "settings-a"));
+        assert_eq!(key.len(), 64);
+        assert!(key.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn key_changes_with_settings_and_bytes() {
+        let key = cache_key(b"\0asm", "settings-a");
+        assert_ne!(key, cache_key(b"\0asm", "settings-b"));
+        assert_ne!(key, cache_key(b"\0asm\x01", "settings-a"));
+        // The separator keeps ("ab", "c") and ("a", "bc") apart.
+        assert_ne!(cache_key(b"c", "ab"), cache_key(b"bc", "a"));
+    }
+
+    #[test]
+    fn second_load_hits_the_cache() {
+        let dir = std::env::temp_dir().join(format!("edgeway-cache-test-{}", std::process::id()));
+        let wasm = dir.join("empty.wasm");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(&wasm, "(component)").unwrap();
+        let engine = crate::engine::build().unwrap();
+        let cache = dir.join("cache");
+
+        load_or_compile(&engine, &wasm, &cache).unwrap();
+        let entries: Vec<_> = std::fs::read_dir(&cache).unwrap().collect();
+        assert_eq!(entries.len(), 1, "exactly one .cwasm, no temp file left");
+        load_or_compile(&engine, &wasm, &cache).unwrap();
+
+        std::fs::write(entries[0].as_ref().unwrap().path(), b"garbage").unwrap();
+        load_or_compile(&engine, &wasm, &cache).expect("a damaged entry is recompiled");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,140 @@
+//! [`HostConfig`]: what to serve, where, and within which limits.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::HostError;
+
+/// The smallest memory limit that lets a component instantiate at all: one
+/// 64 KiB Wasm page.
+const MIN_MEMORY_BYTES: usize = 64 * 1024;
+
+/// The largest memory limit: Spin's pooling allocator caps every linear
+/// memory at 4 GiB, so a larger limit would never apply.
+const MAX_MEMORY_BYTES: usize = 4 << 30;
+
+/// Settings for [`Host::bind`](crate::Host::bind).
+///
+/// `HostConfig::default()` gives Spin's defaults; set at least
+/// [`component`](HostConfig::component).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostConfig {
+    /// Address to listen on; port 0 picks a free port (see
+    /// [`Host::local_addr`](crate::Host::local_addr)). Default `127.0.0.1:3000`,
+    /// as `spin up`.
+    pub listen: SocketAddr,
+    /// The composed component (`.wasm`) exporting `wasi:http/incoming-handler@0.2.x`.
+    pub component: PathBuf,
+    /// Directory for compiled components (`<key>.cwasm`), created if missing.
+    /// Default `.edgeway/cache`.
+    pub cache_dir: PathBuf,
+    /// The component's Spin trigger route, e.g. `/...` (default), `/api/...`,
+    /// `/users/:id` or an exact `/health`. Requests outside it get `404`.
+    pub trigger_route: String,
+    /// How many requests one instance may serve, one after another. `1`
+    /// (default) gives every request a fresh instance, which is what Spin does
+    /// for WASI 0.2 components; more trades isolation for throughput.
+    pub reuse: u32,
+    /// Limit for each linear memory of an instance, in bytes (Spin's
+    /// per-memory semantics). Default 128 MiB.
+    pub max_memory_bytes: usize,
+    /// Wall-clock limit for one request, from the moment it reaches the
+    /// component until the component returns. Default 30 s.
+    pub timeout: Duration,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 3000)),
+            component: PathBuf::new(),
+            cache_dir: PathBuf::from(".edgeway/cache"),
+            trigger_route: "/...".to_owned(),
+            reuse: 1,
+            max_memory_bytes: 128 << 20,
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl HostConfig {
+    /// Checks the plain fields; the route and the component are checked by
+    /// the modules that parse them.
+    pub(crate) fn validate(&self) -> Result<(), HostError> {
+        let invalid = |field, problem: &str| {
+            Err(HostError::InvalidConfig {
+                field,
+                problem: problem.to_owned(),
+            })
+        };
+        if self.component.as_os_str().is_empty() {
+            return invalid("component", "is empty: give the path of a .wasm component");
+        }
+        if self.cache_dir.as_os_str().is_empty() {
+            return invalid("cache_dir", "is empty");
+        }
+        if self.reuse == 0 {
+            return invalid("reuse", "must be at least 1 (1 = a fresh instance per request)");
+        }
+        if !(MIN_MEMORY_BYTES..=MAX_MEMORY_BYTES).contains(&self.max_memory_bytes) {
+            return invalid(
+                "max_memory_bytes",
+                &format!(
+                    "is {}; it must be between {MIN_MEMORY_BYTES} (one Wasm page) and \
+                     {MAX_MEMORY_BYTES} (4 GiB)",
+                    self.max_memory_bytes
+                ),
+            );
+        }
+        if self.timeout.is_zero() {
+            return invalid("timeout", "must be longer than zero");
+        }
+        // Deadlines are `Instant::now() + timeout`; refuse what would overflow
+        // later, at request time.
+        if std::time::Instant::now().checked_add(self.timeout).is_none() {
+            return invalid("timeout", "is too long to compute a deadline");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> HostConfig {
+        HostConfig {
+            component: PathBuf::from("app.wasm"),
+            ..HostConfig::default()
+        }
+    }
+
+    #[test]
+    fn defaults_are_spins() {
+        let config = HostConfig::default();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.trigger_route, "/...");
+        assert_eq!(config.reuse, 1);
+        assert_eq!(config.max_memory_bytes, 128 * 1024 * 1024);
+        assert_eq!(config.timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn rejects_unusable_values() {
+        let cases: [(HostConfig, &str); 5] = [
+            (HostConfig::default(), "component"),
+            (HostConfig { reuse: 0, ..valid() }, "reuse"),
+            (HostConfig { max_memory_bytes: 10, ..valid() }, "max_memory_bytes"),
+            (HostConfig { timeout: Duration::ZERO, ..valid() }, "timeout"),
+            (HostConfig { cache_dir: PathBuf::new(), ..valid() }, "cache_dir"),
+        ];
+        for (config, expected) in cases {
+            match config.validate() {
+                Err(HostError::InvalidConfig { field, .. }) => assert_eq!(field, expected),
+                other => panic!("{expected}: expected InvalidConfig, got {other:?}"),
+            }
+        }
+        assert!(valid().validate().is_ok());
+    }
+}

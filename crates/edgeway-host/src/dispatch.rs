@@ -1,0 +1,167 @@
+//! One HTTP request, from hyper to the component and back, as Spin's HTTP
+//! trigger handles it: reserved paths first, then the trigger route, then
+//! Spin's headers, then the component. Failures become problem documents.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http::uri::Authority;
+use http::{Request, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+
+use crate::body::GuardedBody;
+use crate::guest_output::RequestId;
+use crate::instance::{Outcome, Runner};
+use crate::problem::{health, problem};
+use crate::route::TriggerRoute;
+use crate::spin_headers;
+
+/// Paths under this prefix are answered by Spin itself, never by a component.
+const WELL_KNOWN_PREFIX: &str = "/.well-known/spin/";
+
+/// Routes requests to the component.
+pub(crate) struct Dispatcher {
+    pub(crate) route: TriggerRoute,
+    pub(crate) runner: Arc<Runner>,
+}
+
+impl Dispatcher {
+    /// Answers one request. Never fails: every error is a response.
+    pub(crate) async fn handle(
+        &self,
+        mut request: Request<Incoming>,
+        client_addr: SocketAddr,
+    ) -> Response<HyperOutgoingBody> {
+        let path = request.uri().path().to_owned();
+        if let Some(reserved) = path.strip_prefix(WELL_KNOWN_PREFIX) {
+            return match reserved {
+                "health" => health(),
+                _ => problem(StatusCode::NOT_FOUND, &format!("{path} is reserved by Spin"), None),
+            };
+        }
+        let Some(route_match) = self.route.matches(&path) else {
+            let detail = format!(
+                "no route matches {path}: the component's trigger route is {}",
+                self.route.raw()
+            );
+            return problem(StatusCode::NOT_FOUND, &detail, None);
+        };
+
+        // Spin takes the authority from the `Host` header and refuses a
+        // request without a valid one; wasi:http needs it too.
+        let host = match request.headers().get(header::HOST).map(|h| h.to_str()) {
+            Some(Ok(host)) if host.parse::<Authority>().is_ok() => host.to_owned(),
+            _ => {
+                let detail = "the request needs a valid `Host` header";
+                return problem(StatusCode::BAD_REQUEST, detail, None);
+            }
+        };
+        let target = request
+            .uri()
+            .path_and_query()
+            .map_or_else(|| path.clone(), |pq| pq.as_str().to_owned());
+        let headers = spin_headers::compute(&route_match, &target, Some(&host), client_addr);
+        if let Err(e) = spin_headers::apply(request.headers_mut(), headers) {
+            return problem(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string(), None);
+        }
+
+        self.call_component(request).await
+    }
+
+    /// Runs the component on a task of its own (it may keep streaming the
+    /// body after answering) and turns what happens into a response.
+    async fn call_component(&self, request: Request<Incoming>) -> Response<HyperOutgoingBody> {
+        let id = RequestId::next();
+        let (respond, mut response) = oneshot::channel();
+        let runner = self.runner.clone();
+        let task_id = id.clone();
+        let mut task = tokio::spawn(async move { runner.run(task_id, request, respond).await });
+
+        // Whichever comes first: the component's response, or the end of its
+        // run (trap, timeout, or returning without answering).
+        let outcome = tokio::select! {
+            biased;
+            answer = &mut response => match answer {
+                Ok(answer) => return self.answered(&id, answer, task),
+                Err(_) => task.await,
+            },
+            outcome = &mut task => match response.try_recv() {
+                // It answered just before its run ended.
+                Ok(answer) => return self.answered(&id, answer, tokio::spawn(async { Ok(Outcome::Returned) })),
+                Err(_) => outcome,
+            },
+        };
+        let outcome = outcome.unwrap_or_else(|e| Outcome::NotStarted(wasmtime::Error::msg(e.to_string())));
+        self.failed(&id, outcome)
+    }
+
+    /// The component answered: pass its response on, and keep watching its
+    /// run for errors after the response started.
+    fn answered(
+        &self,
+        id: &RequestId,
+        answer: Result<Response<HyperOutgoingBody>, wasmtime_wasi_http::p2::bindings::http::types::ErrorCode>,
+        task: JoinHandle<Outcome>,
+    ) -> Response<HyperOutgoingBody> {
+        let abort = task.abort_handle();
+        let watch_id = id.clone();
+        tokio::spawn(async move {
+            match task.await {
+                Ok(Outcome::Returned) => {}
+                Ok(outcome) => log_failure(&watch_id, &outcome, " after the response started"),
+                // Aborted because the client went away: nothing to report.
+                Err(e) if e.is_cancelled() => {}
+                Err(e) => eprintln!("{watch_id} host task failed: {e}"),
+            }
+        });
+        match answer {
+            Ok(response) => response.map(|body| GuardedBody::new(body, abort).boxed_unsync()),
+            Err(code) => {
+                let detail = format!("the component answered with the error code {code:?}");
+                eprintln!("{id} {detail}");
+                problem(StatusCode::INTERNAL_SERVER_ERROR, &detail, Some(id.as_str()))
+            }
+        }
+    }
+
+    /// The component's run ended without a response.
+    fn failed(&self, id: &RequestId, outcome: Outcome) -> Response<HyperOutgoingBody> {
+        log_failure(id, &outcome, "");
+        let (status, detail) = match &outcome {
+            Outcome::TimedOut => (
+                StatusCode::GATEWAY_TIMEOUT,
+                format!(
+                    "the component did not respond within {:?} and was stopped",
+                    self.runner.timeout()
+                ),
+            ),
+            Outcome::Trapped(e) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the component failed before responding: {e}"),
+            ),
+            Outcome::NotStarted(e) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the component could not be started: {e}"),
+            ),
+            Outcome::Returned => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the component returned without setting a response".to_owned(),
+            ),
+        };
+        problem(status, &detail, Some(id.as_str()))
+    }
+}
+
+/// Logs how a run failed, with the full error chain, on stderr.
+fn log_failure(id: &RequestId, outcome: &Outcome, when: &str) {
+    match outcome {
+        Outcome::Returned => eprintln!("{id} the component returned without setting a response"),
+        Outcome::TimedOut => eprintln!("{id} the component timed out{when} and was stopped"),
+        Outcome::Trapped(e) => eprintln!("{id} the component trapped{when}: {e:?}"),
+        Outcome::NotStarted(e) => eprintln!("{id} the component could not be started: {e:?}"),
+    }
+}

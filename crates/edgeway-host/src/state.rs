@@ -1,0 +1,131 @@
+//! Per-instance host state (the `T` of `Store<T>`), the linker, and what the
+//! component may reach: exactly what Spin gives a component that declares no
+//! files, environment, variables or outbound hosts.
+
+use std::time::Instant;
+
+use wasmtime::component::{Linker, ResourceTable};
+use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+
+use crate::guest_output::{CurrentRequest, GuestOutput};
+
+/// The host state of one component instance.
+pub(crate) struct StoreData {
+    table: ResourceTable,
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    hooks: OutboundPolicy,
+    limits: StoreLimits,
+    /// When the current request must be finished; read by the epoch callback.
+    deadline: Instant,
+    /// The request being served, for guest output and host logs.
+    pub(crate) current: CurrentRequest,
+}
+
+impl WasiView for StoreData {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for StoreData {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}
+
+/// Adds every interface the component may import to `linker`.
+///
+/// All of WASI 0.2 (components built with Rust std, Python or JavaScript
+/// import `wasi:cli`, `wasi:filesystem` and `wasi:sockets` even when unused;
+/// Spin provides them too) plus `wasi:http`. New host interfaces (e.g. Spin's
+/// `wasi:keyvalue` and `wasi:config`) are added here.
+pub(crate) fn add_to_linker(linker: &mut Linker<StoreData>) -> wasmtime::Result<()> {
+    wasmtime_wasi::p2::add_to_linker_async(linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)
+}
+
+/// Creates a store for one instance, with the memory limit and the deadline
+/// check installed, and `deadline` as the first request's deadline (it must be
+/// set before instantiation, which may already run guest code).
+pub(crate) fn new_store(engine: &Engine, max_memory_bytes: usize, deadline: Instant) -> Store<StoreData> {
+    let current = CurrentRequest::default();
+    // Nothing is inherited: no environment, arguments, preopened directories
+    // or network. Guest stdout and stderr go to the host's stderr, labelled.
+    let wasi = WasiCtxBuilder::new()
+        .stdout(GuestOutput(current.clone()))
+        .stderr(GuestOutput(current.clone()))
+        .build();
+    let data = StoreData {
+        table: ResourceTable::new(),
+        wasi,
+        http: WasiHttpCtx::new(),
+        hooks: OutboundPolicy {
+            current: current.clone(),
+        },
+        limits: StoreLimitsBuilder::new().memory_size(max_memory_bytes).build(),
+        deadline,
+        current,
+    };
+    let mut store = Store::new(engine, data);
+    store.limiter(|data| &mut data.limits);
+    // Once per epoch tick: past the deadline, interrupt the guest (a trap
+    // the caller reports as a timeout); before it, yield to the runtime so a
+    // busy guest cannot starve other requests on its worker thread.
+    store.epoch_deadline_callback(|context| {
+        Ok(if Instant::now() >= context.data().deadline {
+            UpdateDeadline::Interrupt
+        } else {
+            UpdateDeadline::Yield(1)
+        })
+    });
+    store.set_epoch_deadline(1);
+    store
+}
+
+/// Prepares a (new or reused) store for the next request.
+pub(crate) fn begin_request(store: &mut Store<StoreData>, deadline: Instant) {
+    store.data_mut().deadline = deadline;
+    store.set_epoch_deadline(1);
+}
+
+/// Outbound HTTP as Spin allows it for a component without
+/// `allowed_outbound_hosts`: denied, with a note in the log.
+struct OutboundPolicy {
+    current: CurrentRequest,
+}
+
+impl WasiHttpHooks for OutboundPolicy {
+    fn send_request(
+        &mut self,
+        request: http::Request<WasiBody>,
+        _options: Option<wasmtime_wasi_http::RequestOptions>,
+        _fut: Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+    ) -> Box<
+        dyn Future<
+                Output = Result<
+                    (
+                        http::Response<WasiBody>,
+                        Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+                    ),
+                    wasmtime_wasi_http::Error,
+                >,
+            > + Send,
+    > {
+        eprintln!(
+            "{}outbound HTTP request to {} denied: this host allows no outbound hosts",
+            self.current.prefix(),
+            request.uri()
+        );
+        Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
+    }
+}

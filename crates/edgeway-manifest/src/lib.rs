@@ -1,0 +1,25 @@
+//! The edgeway section of `spin.toml`: handlers and routes, read, validated and compiled.
+//!
+//! Spin ignores `tool` tables, so the gateway's configuration lives under the component that
+//! serves the composed app, and `spin.toml` stays the one manifest a user edits:
+//!
+//! ```toml
+//! [component.gateway.tool.edgeway.handlers]
+//! greet = { path = "components/greet" }
+//!
+//! [component.gateway.tool.edgeway.routes]
+//! "GET /hello" = "greet"
+//! "GET /hello/:name" = "greet"
+//! ```
+//!
+//! Every mistake is reported with the file, line and column it comes from, and a hint.
+#![deny(missing_docs)]
+
+mod diagnostic;
+mod gateway_source;
+mod load;
+mod model;
+
+pub use diagnostic::{Diagnostic, Location, ManifestError};
+pub use gateway_source::gateway_source;
+pub use model::{Handler, Manifest, RouteDecl};

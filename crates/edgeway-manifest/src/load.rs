@@ -1,0 +1,284 @@
+use std::path::{Path, PathBuf};
+
+use edgeway_router::{InsertError, Methods, Router};
+use indexmap::IndexMap;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::{Diagnostic, Handler, Location, Manifest, ManifestError, RouteDecl};
+
+#[derive(Deserialize)]
+struct RawManifest {
+    application: RawApplication,
+    #[serde(default)]
+    component: IndexMap<String, Spanned<RawComponent>>,
+}
+
+#[derive(Deserialize)]
+struct RawApplication {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct RawComponent {
+    source: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    tool: RawTools,
+}
+
+#[derive(Deserialize, Default)]
+struct RawTools {
+    edgeway: Option<RawEdgeway>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEdgeway {
+    #[serde(default)]
+    handlers: IndexMap<Spanned<String>, Spanned<RawHandler>>,
+    #[serde(default)]
+    routes: IndexMap<Spanned<String>, Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHandler {
+    path: String,
+}
+
+/// Collects diagnostics against one file.
+struct Checker<'s> {
+    file: &'s Path,
+    source: &'s str,
+    found: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn location(&self, offset: usize) -> Location {
+        Location::at(self.file, self.source, offset)
+    }
+
+    fn error(&mut self, offset: usize, message: String, hint: Option<String>) {
+        let location = self.location(offset);
+        self.found.push(Diagnostic { location, message, hint });
+    }
+}
+
+impl Manifest {
+    /// Reads and validates the manifest at `path`.
+    pub fn load(path: impl AsRef<Path>) -> Result<Manifest, ManifestError> {
+        let path = path.as_ref();
+        let source = std::fs::read_to_string(path).map_err(|source| ManifestError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Manifest::parse(path, &source)
+    }
+
+    /// Validates manifest text; `path` names it in diagnostics and anchors handler paths.
+    pub fn parse(path: impl AsRef<Path>, source: &str) -> Result<Manifest, ManifestError> {
+        let mut checker = Checker { file: path.as_ref(), source, found: Vec::new() };
+        let manifest = check(&mut checker);
+        checker.found.sort_by_key(|d| (d.location.line, d.location.column));
+        match manifest {
+            Some(manifest) if checker.found.is_empty() => Ok(manifest),
+            _ => Err(ManifestError::Invalid(checker.found)),
+        }
+    }
+}
+
+fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
+    let raw: RawManifest = match toml::from_str(checker.source) {
+        Ok(raw) => raw,
+        Err(error) => {
+            let offset = error.span().map_or(0, |span| span.start);
+            checker.error(offset, error.message().to_owned(), None);
+            return None;
+        }
+    };
+    let mut edgeway_components = raw
+        .component
+        .into_iter()
+        .filter_map(|(id, component)| {
+            let span = component.span();
+            let component = component.into_inner();
+            let edgeway = component.tool.edgeway?;
+            Some((id, span, component.source, edgeway))
+        })
+        .collect::<Vec<_>>();
+    if edgeway_components.len() != 1 {
+        let offset = edgeway_components.get(1).map_or(0, |c| c.1.start);
+        checker.error(
+            offset,
+            format!(
+                "expected one component with a `tool.edgeway` table, found {}",
+                edgeway_components.len()
+            ),
+            Some("declare handlers and routes under [component.<id>.tool.edgeway] of the component whose `source` is the composed app".into()),
+        );
+        return None;
+    }
+    let (component_id, span, source, edgeway) = edgeway_components.remove(0);
+    let output = match source.as_ref().map(|s| s.get_ref()) {
+        Some(toml::Value::String(file)) => PathBuf::from(file),
+        _ => {
+            let offset = source.as_ref().map_or(span.start, |s| s.span().start);
+            checker.error(
+                offset,
+                format!("component `{component_id}` needs `source` set to the file the build writes"),
+                Some(format!("source = \"target/edgeway/{}.wasm\"", raw.application.name)),
+            );
+            return None;
+        }
+    };
+    let handlers = check_handlers(checker, edgeway.handlers);
+    let routes = check_routes(checker, edgeway.routes, &handlers);
+    Some(Manifest {
+        path: checker.file.to_owned(),
+        app_name: raw.application.name,
+        component_id,
+        output,
+        handlers,
+        routes,
+    })
+}
+
+/// Words that cannot name a handler: it becomes a WIT import and a Rust function beside the
+/// contract's types and the gateway's `dispatch`.
+const RESERVED: &[&str] = &[
+    "as", "async", "await", "borrow", "constructor", "crate", "dispatch", "enum", "export", "flags", "fn",
+    "func", "impl", "import", "include", "interface", "let", "list", "match", "mod", "own",
+    "package", "problem", "record", "request", "resource", "response", "result", "self", "static", "string", "struct", "super",
+    "trait", "type", "use", "variant", "with", "world",
+];
+
+fn is_wit_identifier(name: &str) -> bool {
+    name.split('-').all(|word| {
+        let mut chars = word.chars();
+        chars.next().is_some_and(|c| c.is_ascii_lowercase())
+            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    })
+}
+
+fn check_handlers(
+    checker: &mut Checker<'_>,
+    raw: IndexMap<Spanned<String>, Spanned<RawHandler>>,
+) -> Vec<Handler> {
+    let dir = checker.file.parent().unwrap_or(Path::new("")).to_owned();
+    let mut handlers = Vec::new();
+    for (name, handler) in raw {
+        let offset = name.span().start;
+        let name = name.into_inner();
+        if !is_wit_identifier(&name) || RESERVED.contains(&name.as_str()) {
+            checker.error(
+                offset,
+                format!("handler name `{name}` cannot be used"),
+                Some("use lowercase words joined by `-` (`greet`, `list-todos`) that are not a keyword".into()),
+            );
+            continue;
+        }
+        let path = PathBuf::from(&handler.get_ref().path);
+        if !dir.join(&path).is_dir() {
+            checker.error(
+                handler.span().start,
+                format!("handler `{name}`: folder `{}` does not exist", path.display()),
+                Some("`path` is relative to the manifest's folder".into()),
+            );
+        }
+        let location = checker.location(offset);
+        handlers.push(Handler { name, path, location });
+    }
+    handlers
+}
+
+/// Splits `"GET,POST /path"` (or a bare `"/path"`, meaning any method).
+fn parse_route_key(key: &str) -> Result<(Methods, &str), (String, String)> {
+    let Some((methods, pattern)) = key.trim().split_once(char::is_whitespace) else {
+        return Ok((Methods::ANY, key.trim()));
+    };
+    let mut set = Methods::NONE;
+    for name in methods.split(',').map(str::trim) {
+        let method = match name.to_ascii_uppercase().as_str() {
+            "ANY" | "*" => Methods::ANY,
+            upper => Methods::from_name(upper).ok_or_else(|| {
+                (
+                    format!("route `{key}` has unknown method `{name}`"),
+                    "use GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY, separated by commas".to_owned(),
+                )
+            })?,
+        };
+        set = set.union(method);
+    }
+    Ok((set, pattern.trim()))
+}
+
+fn check_routes(
+    checker: &mut Checker<'_>,
+    raw: IndexMap<Spanned<String>, Spanned<String>>,
+    handlers: &[Handler],
+) -> Vec<RouteDecl> {
+    let mut routes: Vec<RouteDecl> = Vec::new();
+    for (key, handler) in &raw {
+        let offset = key.span().start;
+        let (methods, pattern) = match parse_route_key(key.get_ref()) {
+            Ok(parsed) => parsed,
+            Err((message, hint)) => {
+                checker.error(offset, message, Some(hint));
+                continue;
+            }
+        };
+        if pattern.starts_with("/.well-known/spin") {
+            checker.error(
+                offset,
+                format!("route `{pattern}` is reserved by Spin"),
+                Some("choose a path outside /.well-known/spin/".into()),
+            );
+            continue;
+        }
+        if !handlers.iter().any(|h| h.name == *handler.get_ref()) {
+            let declared: Vec<&str> = handlers.iter().map(|h| h.name.as_str()).collect();
+            checker.error(
+                handler.span().start,
+                format!("route `{}` names unknown handler `{}`", key.get_ref(), handler.get_ref()),
+                Some(format!(
+                    "declared handlers: {}; add it under [component.<id>.tool.edgeway.handlers]",
+                    declared.join(", ")
+                )),
+            );
+        }
+        routes.push(RouteDecl {
+            methods,
+            pattern: pattern.to_owned(),
+            handler: handler.get_ref().clone(),
+            location: checker.location(offset),
+        });
+    }
+    let mut router = Router::new();
+    let mut valid = Vec::new();
+    for route in &routes {
+        match router.insert(route.methods, &route.pattern, ()) {
+            Ok(()) => valid.push(route.clone()),
+            Err(InsertError::Conflict { existing, existing_methods, overlap, .. }) => {
+                let first = valid
+                    .iter()
+                    .find(|r: &&RouteDecl| r.pattern == existing && r.methods == existing_methods)
+                    .map(|r| r.location.line)
+                    .unwrap_or_default();
+                checker.found.push(Diagnostic {
+                    message: format!(
+                        "route `{} {}` matches the same requests as `{existing_methods} {existing}` on line {first} (methods in both: {overlap})",
+                        route.methods, route.pattern
+                    ),
+                    hint: Some("remove one of them, or give them methods that do not overlap".into()),
+                    location: route.location.clone(),
+                });
+            }
+            Err(error) => checker.found.push(Diagnostic {
+                message: error.to_string(),
+                hint: Some("routes use Spin's syntax: `/exact`, `/users/:id`, `/files/...`".into()),
+                location: route.location.clone(),
+            }),
+        }
+    }
+    valid
+}
