@@ -43,6 +43,8 @@ async fn handle(incoming: IncomingRequest, out: ResponseOutparam) {
     reply.headers.push(("x-request-id".into(), head.request_id.clone().into_bytes()));
     if is_head {
         reply.body.clear();
+    } else {
+        reply.headers.push(("content-length".into(), reply.body.len().to_string().into_bytes()));
     }
     send(out, reply).await;
 }

@@ -11,7 +11,21 @@ use crate::{Diagnostic, Handler, Location, Manifest, ManifestError, RouteDecl};
 struct RawManifest {
     application: RawApplication,
     #[serde(default)]
+    trigger: RawTriggers,
+    #[serde(default)]
     component: IndexMap<String, Spanned<RawComponent>>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawTriggers {
+    #[serde(default)]
+    http: Vec<RawHttpTrigger>,
+}
+
+#[derive(Deserialize)]
+struct RawHttpTrigger {
+    route: toml::Value,
+    component: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -131,12 +145,28 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
             return None;
         }
     };
+    let trigger_route = raw
+        .trigger
+        .http
+        .iter()
+        .find(|t| t.component.as_ref().and_then(toml::Value::as_str) == Some(component_id.as_str()))
+        .and_then(|t| t.route.as_str())
+        .unwrap_or("/...")
+        .to_owned();
     let handlers = check_handlers(checker, edgeway.handlers);
+    if handlers.is_empty() && checker.found.is_empty() {
+        checker.error(
+            span.start,
+            format!("component `{component_id}` declares no handlers"),
+            Some(format!("add one: [component.{component_id}.tool.edgeway.handlers] greet = {{ path = \"components/greet\" }}")),
+        );
+    }
     let routes = check_routes(checker, edgeway.routes, &handlers);
     Some(Manifest {
         path: checker.file.to_owned(),
         app_name: raw.application.name,
         component_id,
+        trigger_route,
         output,
         handlers,
         routes,

@@ -14,6 +14,8 @@ pub struct Manifest {
     /// The id of the Spin component that serves the composed app (the one with the
     /// `tool.edgeway` table).
     pub component_id: String,
+    /// The route of that component's `[[trigger.http]]` (`/...` when it has none).
+    pub trigger_route: String,
     /// The `source` of that component, relative to the manifest: where the build writes the
     /// composed app.
     pub output: PathBuf,

@@ -1,0 +1,21 @@
+//! Composes the edgeway gateway and its handler components into one component that exports
+//! `wasi:http/incoming-handler` and imports nothing but WASI, and checks that it will load on
+//! Spin.
+//!
+//! The gateway imports each handler under a plain name (`greet`, `echo`, ...), typed as the
+//! contract's `handle` function; each handler exports the contract interface. The composer
+//! wires every plain-name import to its handler's `handle`, and the gateway's type-only import
+//! of the contract to the first handler, so no contract import is left over.
+#![deny(missing_docs)]
+
+mod compose;
+mod inspect;
+
+pub use compose::{ComposeError, Handler, compose};
+pub use inspect::{Inspection, InspectError, inspect};
+
+/// The contract interface every handler exports.
+pub const CONTRACT: &str = "edgeway:gateway/handler@0.1.0";
+
+/// The most linear memories Spin's pooling allocator accepts in one component.
+pub const SPIN_MAX_MEMORIES: usize = 32;

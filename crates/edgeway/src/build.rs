@@ -1,0 +1,118 @@
+//! `edgeway build`: manifest → handler and gateway components → one composed component.
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow, bail};
+use edgeway_compose::{ComposeError, Handler, SPIN_MAX_MEMORIES, inspect};
+use edgeway_manifest::Manifest;
+
+use crate::cargo::Workspace;
+use crate::progress::Step;
+
+/// The gateway's package in the components workspace.
+const GATEWAY_PACKAGE: &str = "gateway";
+
+/// The cargo workspace of components, relative to the manifest's folder.
+const COMPONENTS_DIR: &str = "components";
+
+/// What a build produced.
+pub struct Built {
+    pub manifest: Manifest,
+    /// The composed component.
+    pub output: PathBuf,
+}
+
+pub fn build(manifest_path: &Path) -> anyhow::Result<Built> {
+    let manifest = Manifest::load(manifest_path)?;
+    let dir = manifest.dir();
+    let workspace = Workspace::load(&dir.join(COMPONENTS_DIR))?;
+    let handler_packages = manifest
+        .handlers
+        .iter()
+        .map(|handler| {
+            let package = workspace.package_in(&dir.join(&handler.path)).ok_or_else(|| {
+                anyhow!(
+                    "{}: error: handler `{}`: `{}` is not a crate of the components workspace\n  hint: add it to `members` in {}",
+                    handler.location,
+                    handler.name,
+                    handler.path.display(),
+                    workspace.root().join("Cargo.toml").display()
+                )
+            })?;
+            if package.cdylib.is_none() {
+                bail!(
+                    "{}: error: handler `{}`: crate `{}` does not build a component\n  hint: add `[lib] crate-type = [\"cdylib\"]` to its Cargo.toml",
+                    handler.location,
+                    handler.name,
+                    package.name
+                );
+            }
+            Ok(package)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let gateway = workspace
+        .package(GATEWAY_PACKAGE)
+        .with_context(|| format!("the components workspace has no `{GATEWAY_PACKAGE}` crate"))?;
+
+    let step = Step::start("Building the handlers and the gateway");
+    let mut names: Vec<&str> = handler_packages.iter().map(|p| p.name.as_str()).collect();
+    names.push(GATEWAY_PACKAGE);
+    names.dedup();
+    let manifest_abs = manifest_path.canonicalize()?;
+    workspace.build(&names, &[("EDGEWAY_MANIFEST", &manifest_abs)])?;
+    step.done(&format!("{} components", names.len()));
+
+    let step = Step::start("Composing");
+    let read = |package| {
+        let path = workspace.wasm_path(package).expect("checked to be a cdylib");
+        std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
+    };
+    let gateway_wasm = read(gateway)?;
+    let handler_wasms = handler_packages.iter().map(|p| read(p)).collect::<anyhow::Result<Vec<_>>>()?;
+    let handlers: Vec<Handler<'_>> = manifest
+        .handlers
+        .iter()
+        .zip(&handler_wasms)
+        .map(|(handler, wasm)| Handler { name: &handler.name, wasm })
+        .collect();
+    let composed = edgeway_compose::compose(&gateway_wasm, &handlers).map_err(|error| match &error {
+        ComposeError::MissingContract { name, .. } => {
+            let location = &manifest.handlers[manifest.handler_index(name).unwrap_or_default()].location;
+            anyhow!("{location}: error: {error}")
+        }
+        _ => anyhow!(error),
+    })?;
+    let summary = check(&composed)?;
+    let output = dir.join(&manifest.output);
+    write_atomically(&output, &composed)?;
+    step.done(&format!("{} ({summary})", output.display()));
+    Ok(Built { manifest, output })
+}
+
+/// Checks that the composed component will load on Spin and on any wasi:http host.
+fn check(composed: &[u8]) -> anyhow::Result<String> {
+    let inspection = inspect(composed)?;
+    let exports_http = matches!(inspection.exports.as_slice(), [only] if only.starts_with("wasi:http/incoming-handler@0.2"));
+    if !exports_http {
+        bail!("the composed component must export only wasi:http/incoming-handler@0.2.x, but exports: {}", inspection.exports.join(", "));
+    }
+    let foreign = inspection.non_wasi_imports();
+    if !foreign.is_empty() {
+        bail!("the composed component imports more than WASI: {}", foreign.join(", "));
+    }
+    if inspection.memories > SPIN_MAX_MEMORIES {
+        bail!(
+            "the composed component holds {} linear memories; Spin refuses components with more than {SPIN_MAX_MEMORIES} (each handler brings at least one)\n  hint: spread the routes over several gateway components (split mode), or use fewer handlers",
+            inspection.memories
+        );
+    }
+    Ok(format!("{} KiB, {} linear memories", inspection.size / 1024, inspection.memories))
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let parent = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    let temporary = path.with_extension("wasm.tmp");
+    std::fs::write(&temporary, bytes).with_context(|| format!("cannot write {}", temporary.display()))?;
+    std::fs::rename(&temporary, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

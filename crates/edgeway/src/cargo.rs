@@ -1,0 +1,104 @@
+//! The cargo workspace that holds the gateway and the Rust handlers: what is in it, and
+//! building its components for `wasm32-wasip2`.
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+/// The target every component is built for.
+pub const WASM_TARGET: &str = "wasm32-wasip2";
+
+/// A cargo workspace of components.
+pub struct Workspace {
+    root: PathBuf,
+    target_dir: PathBuf,
+    packages: Vec<Package>,
+}
+
+/// A package in the workspace.
+pub struct Package {
+    pub name: String,
+    /// The folder holding its Cargo.toml.
+    pub dir: PathBuf,
+    /// The name of its `cdylib` target, if it has one: the `.wasm` file's stem.
+    pub cdylib: Option<String>,
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+impl Workspace {
+    /// Reads the workspace whose root is `root` (the folder with its Cargo.toml).
+    pub fn load(root: &Path) -> anyhow::Result<Workspace> {
+        let root = root
+            .canonicalize()
+            .with_context(|| format!("the components workspace {} does not exist", root.display()))?;
+        let output = cargo()
+            .args(["metadata", "--no-deps", "--format-version", "1"])
+            .current_dir(&root)
+            .output()
+            .context("cannot run cargo")?;
+        if !output.status.success() {
+            bail!("cargo metadata failed in {}:\n{}", root.display(), String::from_utf8_lossy(&output.stderr));
+        }
+        let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+        let packages = metadata["packages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|package| Package {
+                name: package["name"].as_str().unwrap_or_default().to_owned(),
+                dir: Path::new(package["manifest_path"].as_str().unwrap_or_default())
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default(),
+                cdylib: package["targets"].as_array().into_iter().flatten().find_map(|target| {
+                    let kinds = target["crate_types"].as_array()?;
+                    kinds.iter().any(|k| k == "cdylib").then(|| target["name"].as_str().unwrap_or_default().replace('-', "_"))
+                }),
+            })
+            .collect();
+        let target_dir = PathBuf::from(metadata["target_directory"].as_str().unwrap_or("target"));
+        Ok(Workspace { root, target_dir, packages })
+    }
+
+    /// The workspace's root folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The package whose Cargo.toml is in `dir`.
+    pub fn package_in(&self, dir: &Path) -> Option<&Package> {
+        let dir = dir.canonicalize().ok()?;
+        self.packages.iter().find(|p| p.dir == dir)
+    }
+
+    /// The package called `name`.
+    pub fn package(&self, name: &str) -> Option<&Package> {
+        self.packages.iter().find(|p| p.name == name)
+    }
+
+    /// Where a release build puts a package's component.
+    pub fn wasm_path(&self, package: &Package) -> Option<PathBuf> {
+        let stem = package.cdylib.as_ref()?;
+        Some(self.target_dir.join(WASM_TARGET).join("release").join(format!("{stem}.wasm")))
+    }
+
+    /// Builds `packages` in release mode for [`WASM_TARGET`]; `envs` reach the build scripts.
+    pub fn build(&self, packages: &[&str], envs: &[(&str, &Path)]) -> anyhow::Result<()> {
+        let mut command = cargo();
+        command.args(["build", "--release", "--target", WASM_TARGET]).current_dir(&self.root);
+        for package in packages {
+            command.args(["-p", package]);
+        }
+        for (name, value) in envs {
+            command.env(name, value);
+        }
+        let status = command.status().context("cannot run cargo")?;
+        if !status.success() {
+            bail!("building the components failed (cargo exited with {status}); see cargo's messages above");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,47 @@
+//! `edgeway`: build, route and serve an edgeway app.
+mod build;
+mod cargo;
+mod progress;
+mod routes;
+mod up;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "edgeway", version, about = "Build, route and serve an edgeway app")]
+struct Cli {
+    /// The app's manifest.
+    #[arg(long, global = true, default_value = "spin.toml")]
+    manifest: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build every handler and the gateway, and compose them into the app's component.
+    Build,
+    /// Build, then serve the app over HTTP (with Spin when it is installed).
+    Up(up::UpArgs),
+    /// Print the route table in priority order.
+    Routes,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Build => build::build(&cli.manifest).map(drop),
+        Command::Up(args) => up::up(&cli.manifest, args),
+        Command::Routes => routes::print(&cli.manifest),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

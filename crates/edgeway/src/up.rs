@@ -1,0 +1,88 @@
+//! `edgeway up`: build, then serve with Spin when it is installed, or with the local host.
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use edgeway_host::{Host, HostConfig};
+
+use crate::build::{Built, build};
+
+#[derive(Args)]
+pub struct UpArgs {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    listen: SocketAddr,
+    /// Which host serves the app: Spin if a `spin` binary is on PATH, else the local host.
+    #[arg(long, value_enum, default_value_t = HostChoice::Auto)]
+    host: HostChoice,
+    /// Local host: serve up to N requests with one instance (1 = a fresh instance per
+    /// request, as Spin does for WASI 0.2 components).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    reuse: u32,
+    /// Serve what the last build wrote, without building.
+    #[arg(long)]
+    no_build: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum HostChoice {
+    Auto,
+    Spin,
+    Local,
+}
+
+pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
+    let spin_installed = which_spin();
+    let use_spin = match args.host {
+        HostChoice::Spin if !spin_installed => bail!("`--host spin` needs a `spin` binary on PATH"),
+        HostChoice::Spin => true,
+        HostChoice::Local => false,
+        HostChoice::Auto => spin_installed,
+    };
+    if use_spin {
+        build(manifest_path)?;
+        return spin_up(manifest_path, args.listen);
+    }
+    let Built { manifest, output } = if args.no_build {
+        let manifest = edgeway_manifest::Manifest::load(manifest_path)?;
+        let output = manifest.dir().join(&manifest.output);
+        Built { manifest, output }
+    } else {
+        build(manifest_path)?
+    };
+    let config = HostConfig {
+        listen: args.listen,
+        component: output,
+        cache_dir: manifest.dir().join("target/edgeway/cache"),
+        trigger_route: manifest.trigger_route.clone(),
+        reuse: args.reuse,
+        ..HostConfig::default()
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let host = Host::bind(config).await?;
+        host.serve(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+        Ok(())
+    })
+}
+
+fn which_spin() -> bool {
+    Command::new("spin").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+fn spin_up(manifest_path: &Path, listen: SocketAddr) -> anyhow::Result<()> {
+    let status = Command::new("spin")
+        .args(["up", "--listen", &listen.to_string(), "--from"])
+        .arg(manifest_path)
+        .status()
+        .context("cannot run spin")?;
+    if !status.success() {
+        bail!("spin up exited with {status}");
+    }
+    Ok(())
+}
