@@ -31,7 +31,11 @@ fn unit(name: &str) -> Result<(&'static str, f64, f64), Problem> {
         .map(|u| (u.0, u.2, u.3))
         .ok_or_else(|| {
             let known: Vec<&str> = UNITS.iter().map(|u| u.1).collect();
-            Problem::new(422, "Unknown unit", format!("unknown unit `{name}`; known units: {}", known.join(", ")))
+            Problem::new(
+                422,
+                "Unknown unit",
+                format!("unknown unit `{name}`; known units: {}", known.join(", ")),
+            )
         })
 }
 
@@ -46,12 +50,18 @@ impl Handler for Convert {
             return Err(Problem::new(
                 422,
                 "Incompatible units",
-                format!("cannot convert {from_kind} (`{}`) to {to_kind} (`{}`)", conversion.from, conversion.to),
+                format!(
+                    "cannot convert {from_kind} (`{}`) to {to_kind} (`{}`)",
+                    conversion.from, conversion.to
+                ),
             ));
         }
         let base = conversion.value * from_factor + from_offset;
         let value = (base - to_offset) / to_factor;
-        Ok(Response::json(200, &json!({ "value": value, "unit": conversion.to })))
+        Ok(Response::json(
+            200,
+            &json!({ "value": value, "unit": conversion.to }),
+        ))
     }
 }
 

@@ -10,8 +10,11 @@ impl Handler for Echo {
         let pairs = |pairs: &[(String, String)]| -> Value {
             pairs.iter().map(|(n, v)| json!([n, v])).collect()
         };
-        let params: Map<String, Value> =
-            request.params.iter().map(|(n, v)| (n.clone(), json!(v))).collect();
+        let params: Map<String, Value> = request
+            .params
+            .iter()
+            .map(|(n, v)| (n.clone(), json!(v)))
+            .collect();
         let (body, encoding) = match std::str::from_utf8(&request.body) {
             Ok(text) => (text.to_owned(), "utf-8"),
             Err(_) => (base64(&request.body), "base64"),
@@ -39,7 +42,10 @@ fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (*b as u32) << (16 - 8 * i));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (*b as u32) << (16 - 8 * i));
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char);

@@ -1,4 +1,4 @@
-//! `fault`: fails on purpose, so the gateway's and the host's answers to a failing handler
+//! `fault` (test-only: routed by tests/app/spin.toml, not by the example app): fails on purpose, so the gateway's and the host's answers to a failing handler
 //! can be seen and tested. `GET /fault/panic` panics (a trap), `GET /fault/problem` returns a
 //! problem, `GET /fault/status` returns an out-of-range status.
 use edgeway_sdk::{Handler, Problem, Request, Response};
@@ -9,9 +9,21 @@ impl Handler for Fault {
     fn handle(request: Request) -> Result<Response, Problem> {
         match request.param("kind") {
             Some("panic") => panic!("the fault handler was asked to panic"),
-            Some("problem") => Err(Problem::new(409, "Conflict on purpose", "the fault handler reports a problem")),
-            Some("status") => Ok(Response { status: 1000, headers: Vec::new(), body: Vec::new() }),
-            other => Err(Problem::new(404, "Unknown fault", format!("no fault named {other:?}; try panic, problem or status"))),
+            Some("problem") => Err(Problem::new(
+                409,
+                "Conflict on purpose",
+                "the fault handler reports a problem",
+            )),
+            Some("status") => Ok(Response {
+                status: 1000,
+                headers: Vec::new(),
+                body: Vec::new(),
+            }),
+            other => Err(Problem::new(
+                404,
+                "Unknown fault",
+                format!("no fault named {other:?}; try panic, problem or status"),
+            )),
         }
     }
 }

@@ -40,21 +40,28 @@ async fn handle(incoming: IncomingRequest, out: ResponseOutparam) {
     let mut reply = match route(&head, incoming).await {
         Ok(reply) | Err(reply) => reply,
     };
-    reply.headers.push(("x-request-id".into(), head.request_id.clone().into_bytes()));
+    reply
+        .headers
+        .push(("x-request-id".into(), head.request_id.clone().into_bytes()));
     if is_head {
         reply.body.clear();
     } else {
-        reply.headers.push(("content-length".into(), reply.body.len().to_string().into_bytes()));
+        reply.headers.push((
+            "content-length".into(),
+            reply.body.len().to_string().into_bytes(),
+        ));
     }
     send(out, reply).await;
 }
 
 /// Steps 2 to 6 of the pipeline.
 async fn route(head: &request::Head, incoming: IncomingRequest) -> Result<Reply, Reply> {
-    let found = ROUTES.at(&head.method, &head.path).map_err(|error| match error {
-        MatchError::NotFound => problem::not_found(head),
-        MatchError::MethodNotAllowed { allowed } => problem::method_not_allowed(head, allowed),
-    })?;
+    let found = ROUTES
+        .at(&head.method, &head.path)
+        .map_err(|error| match error {
+            MatchError::NotFound => problem::not_found(head),
+            MatchError::MethodNotAllowed { allowed } => problem::method_not_allowed(head, allowed),
+        })?;
     let params = request::decode_params(&found.params).ok_or_else(|| problem::bad_path(head))?;
     let body = request::read_body(incoming, MAX_BODY_BYTES)
         .await

@@ -37,9 +37,20 @@ pub fn not_found(head: &Head) -> Reply {
 }
 
 pub fn method_not_allowed(head: &Head, allowed: Methods) -> Reply {
-    let detail = format!("{} is not allowed on {}; allowed: {allowed}", head.method, head.path);
-    let mut reply = problem(head, 405, "method-not-allowed", "Method Not Allowed", &detail);
-    reply.headers.push(("allow".into(), allowed.to_string().into_bytes()));
+    let detail = format!(
+        "{} is not allowed on {}; allowed: {allowed}",
+        head.method, head.path
+    );
+    let mut reply = problem(
+        head,
+        405,
+        "method-not-allowed",
+        "Method Not Allowed",
+        &detail,
+    );
+    reply
+        .headers
+        .push(("allow".into(), allowed.to_string().into_bytes()));
     reply
 }
 
@@ -64,38 +75,73 @@ pub fn body_error(head: &Head, error: BodyError, limit: usize) -> Reply {
 /// A handler's problem, answered as problem+json with the handler's status (500 if that is
 /// not an error status).
 pub fn from_handler_problem(head: &Head, handler_problem: Problem) -> Reply {
-    let status = if (400..=599).contains(&handler_problem.status) { handler_problem.status } else { 500 };
-    problem(head, status, "handler", &handler_problem.title, &handler_problem.detail)
+    let status = if (400..=599).contains(&handler_problem.status) {
+        handler_problem.status
+    } else {
+        500
+    };
+    problem(
+        head,
+        status,
+        "handler",
+        &handler_problem.title,
+        &handler_problem.detail,
+    )
 }
 
 /// A handler's response, if HTTP can carry it; otherwise a 502 that says what was wrong.
-pub fn from_handler_response(head: &Head, handler: &str, response: Response) -> Result<Reply, Reply> {
+pub fn from_handler_response(
+    head: &Head,
+    handler: &str,
+    response: Response,
+) -> Result<Reply, Reply> {
     let invalid = |what: String| {
         let detail = format!("handler `{handler}` returned an invalid response: {what}");
-        problem(head, 502, "invalid-handler-response", "Bad Gateway", &detail)
+        problem(
+            head,
+            502,
+            "invalid-handler-response",
+            "Bad Gateway",
+            &detail,
+        )
     };
     if !(100..=599).contains(&response.status) {
-        return Err(invalid(format!("status {} is outside 100-599", response.status)));
+        return Err(invalid(format!(
+            "status {} is outside 100-599",
+            response.status
+        )));
     }
     let mut headers = Vec::with_capacity(response.headers.len() + 1);
     for (name, value) in response.headers {
         if !is_token(&name) {
-            return Err(invalid(format!("header name {name:?} is not a valid token")));
+            return Err(invalid(format!(
+                "header name {name:?} is not a valid token"
+            )));
         }
         if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | b'\0')) {
-            return Err(invalid(format!("header {name} has a line break or NUL in its value")));
+            return Err(invalid(format!(
+                "header {name} has a line break or NUL in its value"
+            )));
         }
         // The gateway frames the body itself.
-        if name.eq_ignore_ascii_case("content-length") || name.eq_ignore_ascii_case("transfer-encoding") {
+        if name.eq_ignore_ascii_case("content-length")
+            || name.eq_ignore_ascii_case("transfer-encoding")
+        {
             continue;
         }
         headers.push((name, value.into_bytes()));
     }
-    Ok(Reply { status: response.status, headers, body: response.body })
+    Ok(Reply {
+        status: response.status,
+        headers,
+        body: response.body,
+    })
 }
 
 /// RFC 9110 `token`: what a header name may be.
 fn is_token(name: &str) -> bool {
     !name.is_empty()
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }

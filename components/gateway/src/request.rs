@@ -31,15 +31,32 @@ impl Head {
             .into_iter()
             .map(|(name, value)| (name, String::from_utf8_lossy(&value).into_owned()))
             .collect();
-        let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
         let request_id = header("x-request-id")
             .filter(|id| is_sane_request_id(id))
             .map_or_else(new_request_id, str::to_owned);
         let client_addr = header("spin-client-addr").unwrap_or_default().to_owned();
-        Head { method, path, query, headers, request_id, client_addr }
+        Head {
+            method,
+            path,
+            query,
+            headers,
+            request_id,
+            client_addr,
+        }
     }
 
-    pub fn to_handler_request(&self, route: &str, params: Vec<(String, String)>, body: Vec<u8>) -> Request {
+    pub fn to_handler_request(
+        &self,
+        route: &str,
+        params: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) -> Request {
         Request {
             method: self.method.clone(),
             path: self.path.clone(),
@@ -60,7 +77,9 @@ impl Head {
 /// `A-Z a-z 0-9 - _ . :`.
 fn is_sane_request_id(id: &str) -> bool {
     (1..=128).contains(&id.len())
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
 /// 128 random bits as 32 hex digits.
@@ -76,7 +95,8 @@ fn new_request_id() -> String {
 pub fn decode_params(raw: &[(&str, &str)]) -> Option<Vec<(String, String)>> {
     raw.iter()
         .map(|(name, value)| {
-            edgeway_router::percent_decode(value).map(|v: Cow<'_, str>| ((*name).to_owned(), v.into_owned()))
+            edgeway_router::percent_decode(value)
+                .map(|v: Cow<'_, str>| ((*name).to_owned(), v.into_owned()))
         })
         .collect()
 }

@@ -8,7 +8,10 @@ struct Greet;
 impl Handler for Greet {
     fn handle(request: Request) -> Result<Response, Problem> {
         let name = request.param("name").unwrap_or("world");
-        Ok(Response::json(200, &json!({ "message": format!("Hello, {name}!") })))
+        Ok(Response::json(
+            200,
+            &json!({ "message": format!("Hello, {name}!") }),
+        ))
     }
 }
 

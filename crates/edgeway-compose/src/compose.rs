@@ -54,13 +54,21 @@ pub fn compose(gateway: &[u8], handlers: &[Handler<'_>]) -> Result<Vec<u8>, Comp
     let gateway_package = register(&mut graph, "edgeway:gateway-component", gateway)?;
     let mut contract_instances = Vec::new();
     for handler in handlers {
-        let package = register(&mut graph, &format!("edgeway:handler-{}", handler.name), handler.wasm)?;
+        let package = register(
+            &mut graph,
+            &format!("edgeway:handler-{}", handler.name),
+            handler.wasm,
+        )?;
         let exports = &graph.types()[graph[package].ty()].exports;
         if !exports.contains_key(CONTRACT) {
             let names: Vec<&str> = exports.keys().map(String::as_str).collect();
             return Err(ComposeError::MissingContract {
                 name: handler.name.to_owned(),
-                exports: if names.is_empty() { "nothing".into() } else { names.join(", ") },
+                exports: if names.is_empty() {
+                    "nothing".into()
+                } else {
+                    names.join(", ")
+                },
             });
         }
         let instance = graph.instantiate(package);
@@ -72,25 +80,37 @@ pub fn compose(gateway: &[u8], handlers: &[Handler<'_>]) -> Result<Vec<u8>, Comp
 
     let gateway_instance = graph.instantiate(gateway_package);
     for &(name, contract) in &contract_instances {
-        let handle = graph.alias_instance_export(contract, "handle").map_err(|e| wiring(name, e))?;
+        let handle = graph
+            .alias_instance_export(contract, "handle")
+            .map_err(|e| wiring(name, e))?;
         graph
             .set_instantiation_argument(gateway_instance, name, handle)
             .map_err(|e| wiring(name, e))?;
     }
-    wire_contract_types(&mut graph, gateway_package, gateway_instance, &contract_instances)?;
+    wire_contract_types(
+        &mut graph,
+        gateway_package,
+        gateway_instance,
+        &contract_instances,
+    )?;
 
-    let http = graph[gateway_package]
-        .ty();
+    let http = graph[gateway_package].ty();
     let export_name = graph.types()[http]
         .exports
         .keys()
         .find(|name| name.starts_with("wasi:http/incoming-handler@0.2"))
         .cloned()
-        .ok_or_else(|| ComposeError::Encode("the gateway does not export wasi:http/incoming-handler@0.2.x".into()))?;
+        .ok_or_else(|| {
+            ComposeError::Encode(
+                "the gateway does not export wasi:http/incoming-handler@0.2.x".into(),
+            )
+        })?;
     let incoming = graph
         .alias_instance_export(gateway_instance, &export_name)
         .map_err(|e| ComposeError::Encode(e.to_string()))?;
-    graph.export(incoming, export_name).map_err(|e| ComposeError::Encode(e.to_string()))?;
+    graph
+        .export(incoming, export_name)
+        .map_err(|e| ComposeError::Encode(e.to_string()))?;
     graph
         .encode(EncodeOptions::default())
         .map_err(|e| ComposeError::Encode(chain(&e)))
@@ -117,7 +137,9 @@ fn wire_contract_types(
         let argument = if import == CONTRACT {
             contract
         } else if is_type {
-            graph.alias_instance_export(contract, &import).map_err(|e| wiring(name, e))?
+            graph
+                .alias_instance_export(contract, &import)
+                .map_err(|e| wiring(name, e))?
         } else {
             continue;
         };
@@ -128,11 +150,20 @@ fn wire_contract_types(
     Ok(())
 }
 
-fn register(graph: &mut CompositionGraph, name: &str, wasm: &[u8]) -> Result<wac_graph::PackageId, ComposeError> {
-    let invalid = |reason: String| ComposeError::InvalidComponent { name: name.to_owned(), reason };
+fn register(
+    graph: &mut CompositionGraph,
+    name: &str,
+    wasm: &[u8],
+) -> Result<wac_graph::PackageId, ComposeError> {
+    let invalid = |reason: String| ComposeError::InvalidComponent {
+        name: name.to_owned(),
+        reason,
+    };
     let package = Package::from_bytes(name, None, wasm.to_vec(), graph.types_mut())
         .map_err(|e| invalid(format!("{e:#}")))?;
-    graph.register_package(package).map_err(|e| invalid(e.to_string()))
+    graph
+        .register_package(package)
+        .map_err(|e| invalid(e.to_string()))
 }
 
 /// An error and its causes, on one line.
@@ -148,5 +179,8 @@ fn chain(error: &dyn std::error::Error) -> String {
 }
 
 fn wiring(name: &str, error: impl std::fmt::Display) -> ComposeError {
-    ComposeError::Wiring { name: name.to_owned(), reason: error.to_string() }
+    ComposeError::Wiring {
+        name: name.to_owned(),
+        reason: error.to_string(),
+    }
 }

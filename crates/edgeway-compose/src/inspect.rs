@@ -23,13 +23,22 @@ pub struct InspectError(String);
 impl Inspection {
     /// Imports whose package is not `wasi:` (a composed app should have none).
     pub fn non_wasi_imports(&self) -> Vec<&str> {
-        self.imports.iter().map(String::as_str).filter(|name| !name.starts_with("wasi:")).collect()
+        self.imports
+            .iter()
+            .map(String::as_str)
+            .filter(|name| !name.starts_with("wasi:"))
+            .collect()
     }
 }
 
 /// Reads a component's top-level imports and exports and counts its linear memories.
 pub fn inspect(wasm: &[u8]) -> Result<Inspection, InspectError> {
-    let mut inspection = Inspection { imports: Vec::new(), exports: Vec::new(), memories: 0, size: wasm.len() };
+    let mut inspection = Inspection {
+        imports: Vec::new(),
+        exports: Vec::new(),
+        memories: 0,
+        size: wasm.len(),
+    };
     // Depth of nesting: 1 inside the top-level component.
     let mut depth = 0usize;
     for payload in Parser::new(0).parse_all(wasm) {

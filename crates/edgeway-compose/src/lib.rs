@@ -12,7 +12,7 @@ mod compose;
 mod inspect;
 
 pub use compose::{ComposeError, Handler, compose};
-pub use inspect::{Inspection, InspectError, inspect};
+pub use inspect::{InspectError, Inspection, inspect};
 
 /// The contract interface every handler exports.
 pub const CONTRACT: &str = "edgeway:gateway/handler@0.1.0";

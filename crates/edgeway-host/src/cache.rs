@@ -36,13 +36,19 @@ pub(crate) fn load_or_compile(
         path: wasm_path.to_owned(),
         source,
     })?;
-    let cached = cache_dir.join(format!("{}.cwasm", cache_key(&wasm, &host_engine.fingerprint)));
+    let cached = cache_dir.join(format!(
+        "{}.cwasm",
+        cache_key(&wasm, &host_engine.fingerprint)
+    ));
     let engine = &host_engine.engine;
 
     if cached.is_file() {
         match load_cached(engine, &cached) {
             Ok(component) => {
-                eprintln!("Loaded compiled component from cache ({})", cached.display());
+                eprintln!(
+                    "Loaded compiled component from cache ({})",
+                    cached.display()
+                );
                 return Ok(component);
             }
             // Cached files only exist for components that compiled with these
@@ -64,7 +70,10 @@ pub(crate) fn load_or_compile(
     // A cache that cannot be written costs a recompile at the next start, not
     // this start: warn and serve.
     if let Err(e) = store(&component, &cached) {
-        eprintln!("Warning: cannot write the compile cache {}: {e}", cached.display());
+        eprintln!(
+            "Warning: cannot write the compile cache {}: {e}",
+            cached.display()
+        );
     }
     Ok(component)
 }
@@ -82,7 +91,9 @@ fn load_cached(engine: &Engine, path: &Path) -> wasmtime::Result<Component> {
 /// directory, then a rename, so a concurrent or crashed start never sees a
 /// partial file.
 fn store(component: &Component, path: &Path) -> std::io::Result<()> {
-    let bytes = component.serialize().map_err(|e| std::io::Error::other(chain(&e)))?;
+    let bytes = component
+        .serialize()
+        .map_err(|e| std::io::Error::other(chain(&e)))?;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let temp = temp_path(path);

@@ -75,7 +75,10 @@ impl HostConfig {
             return invalid("cache_dir", "is empty");
         }
         if self.reuse == 0 {
-            return invalid("reuse", "must be at least 1 (1 = a fresh instance per request)");
+            return invalid(
+                "reuse",
+                "must be at least 1 (1 = a fresh instance per request)",
+            );
         }
         if !(MIN_MEMORY_BYTES..=MAX_MEMORY_BYTES).contains(&self.max_memory_bytes) {
             return invalid(
@@ -92,7 +95,10 @@ impl HostConfig {
         }
         // Deadlines are `Instant::now() + timeout`; refuse what would overflow
         // later, at request time.
-        if std::time::Instant::now().checked_add(self.timeout).is_none() {
+        if std::time::Instant::now()
+            .checked_add(self.timeout)
+            .is_none()
+        {
             return invalid("timeout", "is too long to compute a deadline");
         }
         Ok(())
@@ -124,10 +130,34 @@ mod tests {
     fn rejects_unusable_values() {
         let cases: [(HostConfig, &str); 5] = [
             (HostConfig::default(), "component"),
-            (HostConfig { reuse: 0, ..valid() }, "reuse"),
-            (HostConfig { max_memory_bytes: 10, ..valid() }, "max_memory_bytes"),
-            (HostConfig { timeout: Duration::ZERO, ..valid() }, "timeout"),
-            (HostConfig { cache_dir: PathBuf::new(), ..valid() }, "cache_dir"),
+            (
+                HostConfig {
+                    reuse: 0,
+                    ..valid()
+                },
+                "reuse",
+            ),
+            (
+                HostConfig {
+                    max_memory_bytes: 10,
+                    ..valid()
+                },
+                "max_memory_bytes",
+            ),
+            (
+                HostConfig {
+                    timeout: Duration::ZERO,
+                    ..valid()
+                },
+                "timeout",
+            ),
+            (
+                HostConfig {
+                    cache_dir: PathBuf::new(),
+                    ..valid()
+                },
+                "cache_dir",
+            ),
         ];
         for (config, expected) in cases {
             match config.validate() {

@@ -10,7 +10,8 @@ use http::{Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use tokio::task::{AbortHandle, JoinHandle};
+use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 use crate::body::GuardedBody;
@@ -40,7 +41,11 @@ impl Dispatcher {
         if let Some(reserved) = path.strip_prefix(WELL_KNOWN_PREFIX) {
             return match reserved {
                 "health" => health(),
-                _ => problem(StatusCode::NOT_FOUND, &format!("{path} is reserved by Spin"), None),
+                _ => problem(
+                    StatusCode::NOT_FOUND,
+                    &format!("{path} is reserved by Spin"),
+                    None,
+                ),
             };
         }
         let Some(route_match) = self.route.matches(&path) else {
@@ -64,7 +69,7 @@ impl Dispatcher {
             .uri()
             .path_and_query()
             .map_or_else(|| path.clone(), |pq| pq.as_str().to_owned());
-        let headers = spin_headers::compute(&route_match, &target, Some(&host), client_addr);
+        let headers = spin_headers::compute(&route_match, &target, &host, client_addr);
         if let Err(e) = spin_headers::apply(request.headers_mut(), headers) {
             return problem(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string(), None);
         }
@@ -76,56 +81,36 @@ impl Dispatcher {
     /// body after answering) and turns what happens into a response.
     async fn call_component(&self, request: Request<Incoming>) -> Response<HyperOutgoingBody> {
         let id = RequestId::next();
-        let (respond, mut response) = oneshot::channel();
+        let (outparam, mut response) = oneshot::channel();
         let runner = self.runner.clone();
         let task_id = id.clone();
-        let mut task = tokio::spawn(async move { runner.run(task_id, request, respond).await });
+        let mut task = tokio::spawn(async move { runner.run(task_id, request, outparam).await });
 
         // Whichever comes first: the component's response, or the end of its
         // run (trap, timeout, or returning without answering).
         let outcome = tokio::select! {
             biased;
             answer = &mut response => match answer {
-                Ok(answer) => return self.answered(&id, answer, task),
+                Ok(answer) => {
+                    let abort = watch(id.clone(), task);
+                    return respond(&id, answer, Some(abort));
+                }
                 Err(_) => task.await,
             },
             outcome = &mut task => match response.try_recv() {
-                // It answered just before its run ended.
-                Ok(answer) => return self.answered(&id, answer, tokio::spawn(async { Ok(Outcome::Returned) })),
+                // It answered, then its run ended before we looked.
+                Ok(answer) => {
+                    if let Ok(outcome @ (Outcome::Trapped(_) | Outcome::TimedOut)) = &outcome {
+                        log_failure(&id, outcome, " after the response started");
+                    }
+                    return respond(&id, answer, None);
+                }
                 Err(_) => outcome,
             },
         };
-        let outcome = outcome.unwrap_or_else(|e| Outcome::NotStarted(wasmtime::Error::msg(e.to_string())));
+        let outcome =
+            outcome.unwrap_or_else(|e| Outcome::NotStarted(wasmtime::Error::msg(e.to_string())));
         self.failed(&id, outcome)
-    }
-
-    /// The component answered: pass its response on, and keep watching its
-    /// run for errors after the response started.
-    fn answered(
-        &self,
-        id: &RequestId,
-        answer: Result<Response<HyperOutgoingBody>, wasmtime_wasi_http::p2::bindings::http::types::ErrorCode>,
-        task: JoinHandle<Outcome>,
-    ) -> Response<HyperOutgoingBody> {
-        let abort = task.abort_handle();
-        let watch_id = id.clone();
-        tokio::spawn(async move {
-            match task.await {
-                Ok(Outcome::Returned) => {}
-                Ok(outcome) => log_failure(&watch_id, &outcome, " after the response started"),
-                // Aborted because the client went away: nothing to report.
-                Err(e) if e.is_cancelled() => {}
-                Err(e) => eprintln!("{watch_id} host task failed: {e}"),
-            }
-        });
-        match answer {
-            Ok(response) => response.map(|body| GuardedBody::new(body, abort).boxed_unsync()),
-            Err(code) => {
-                let detail = format!("the component answered with the error code {code:?}");
-                eprintln!("{id} {detail}");
-                problem(StatusCode::INTERNAL_SERVER_ERROR, &detail, Some(id.as_str()))
-            }
-        }
     }
 
     /// The component's run ended without a response.
@@ -141,11 +126,11 @@ impl Dispatcher {
             ),
             Outcome::Trapped(e) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                format!("the component failed before responding: {e}"),
+                format!("the component failed before responding: {}", cause(e)),
             ),
             Outcome::NotStarted(e) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                format!("the component could not be started: {e}"),
+                format!("the component could not be started: {}", cause(e)),
             ),
             Outcome::Returned => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -156,12 +141,61 @@ impl Dispatcher {
     }
 }
 
-/// Logs how a run failed, with the full error chain, on stderr.
+/// The innermost message of an error, e.g. "wasm trap: wasm `unreachable`
+/// instruction executed": what a client can read; the log has the rest.
+fn cause(error: &wasmtime::Error) -> String {
+    error.root_cause().to_string()
+}
+
+/// Logs how a run failed on stderr, with the error's causes and the guest's
+/// Wasm backtrace (not the host's Rust backtrace, which says nothing about
+/// the component).
 fn log_failure(id: &RequestId, outcome: &Outcome, when: &str) {
     match outcome {
         Outcome::Returned => eprintln!("{id} the component returned without setting a response"),
         Outcome::TimedOut => eprintln!("{id} the component timed out{when} and was stopped"),
-        Outcome::Trapped(e) => eprintln!("{id} the component trapped{when}: {e:?}"),
-        Outcome::NotStarted(e) => eprintln!("{id} the component could not be started: {e:?}"),
+        Outcome::Trapped(e) => eprintln!("{id} the component trapped{when}: {e:#}"),
+        Outcome::NotStarted(e) => eprintln!("{id} the component could not be started: {e:#}"),
+    }
+}
+
+/// Keeps watching a run whose response has started, to log a later trap or
+/// timeout; returns the handle that aborts it.
+fn watch(id: RequestId, task: JoinHandle<Outcome>) -> AbortHandle {
+    let abort = task.abort_handle();
+    tokio::spawn(async move {
+        match task.await {
+            Ok(Outcome::Returned) => {}
+            Ok(outcome) => log_failure(&id, &outcome, " after the response started"),
+            // Aborted because the client went away: nothing to report.
+            Err(e) if e.is_cancelled() => {}
+            Err(e) => eprintln!("{id} host task failed: {e}"),
+        }
+    });
+    abort
+}
+
+/// Passes the component's answer on. A response whose run is still going is
+/// guarded by `abort`; an error code becomes a `500` (Spin: "guest failed to
+/// produce a response").
+fn respond(
+    id: &RequestId,
+    answer: Result<Response<HyperOutgoingBody>, ErrorCode>,
+    abort: Option<AbortHandle>,
+) -> Response<HyperOutgoingBody> {
+    match (answer, abort) {
+        (Ok(response), Some(abort)) => {
+            response.map(|body| GuardedBody::new(body, abort).boxed_unsync())
+        }
+        (Ok(response), None) => response,
+        (Err(code), _) => {
+            let detail = format!("the component answered with the error code {code:?}");
+            eprintln!("{id} {detail}");
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &detail,
+                Some(id.as_str()),
+            )
+        }
     }
 }

@@ -37,12 +37,16 @@ pub(crate) fn build() -> Result<HostEngine, HostError> {
              machine does not give; instances are allocated on demand (as Spin does here)"
         );
     }
-    let engine = Engine::new(&config(pooling)).map_err(|e| HostError::Engine { reason: chain(&e) })?;
+    let engine =
+        Engine::new(&config(pooling)).map_err(|e| HostError::Engine { reason: chain(&e) })?;
     start_epoch_ticker(&engine).map_err(|e| HostError::Engine {
         reason: format!("cannot start the epoch thread: {e}"),
     })?;
     let fingerprint = fingerprint(&engine, pooling);
-    Ok(HostEngine { engine, fingerprint })
+    Ok(HostEngine {
+        engine,
+        fingerprint,
+    })
 }
 
 /// Spin's engine settings: epoch interruption, the component model (with its
@@ -129,7 +133,9 @@ fn fingerprint(engine: &Engine, pooling: bool) -> String {
     } else {
         "on-demand".to_owned()
     };
-    format!("wasmtime-compat={compat};allocator={allocator};epoch-interruption;component-model-async")
+    format!(
+        "wasmtime-compat={compat};allocator={allocator};epoch-interruption;component-model-async"
+    )
 }
 
 /// Feeds `std::hash::Hash` output into SHA-256, which, unlike std's hashers,
@@ -166,6 +172,9 @@ mod tests {
         let mut no_epochs = config(true);
         no_epochs.epoch_interruption(false);
         let compat = |f: &str| f.split(';').next().unwrap().to_owned();
-        assert_ne!(compat(&pooled), compat(&fingerprint(&engine(&no_epochs), true)));
+        assert_ne!(
+            compat(&pooled),
+            compat(&fingerprint(&engine(&no_epochs), true))
+        );
     }
 }

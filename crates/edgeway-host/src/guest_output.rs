@@ -100,16 +100,23 @@ impl LineWriter {
 
     fn write_prefixed(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         let prefix = self.request.prefix();
-        let mut out = Vec::with_capacity(bytes.len() + prefix.len());
-        for line in bytes.split_inclusive(|b| *b == b'\n') {
-            if self.at_line_start {
-                out.extend_from_slice(prefix.as_bytes());
-            }
-            out.extend_from_slice(line);
-            self.at_line_start = line.ends_with(b"\n");
-        }
+        let out = prefix_lines(prefix.as_bytes(), &mut self.at_line_start, bytes);
         std::io::stderr().lock().write_all(&out)
     }
+}
+
+/// Copies `bytes`, putting `prefix` before every line start. A write may end
+/// mid-line; `at_line_start` carries that over to the next write.
+fn prefix_lines(prefix: &[u8], at_line_start: &mut bool, bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + prefix.len());
+    for line in bytes.split_inclusive(|b| *b == b'\n') {
+        if *at_line_start {
+            out.extend_from_slice(prefix);
+        }
+        out.extend_from_slice(line);
+        *at_line_start = line.ends_with(b"\n");
+    }
+    out
 }
 
 impl OutputStream for LineWriter {
@@ -163,5 +170,14 @@ mod tests {
         assert!(a.as_str().bytes().all(|c| c.is_ascii_hexdigit()));
         assert_ne!(a, b);
         assert_eq!(a.to_string(), format!("[req {}]", a.as_str()));
+    }
+
+    #[test]
+    fn every_line_gets_the_prefix_once() {
+        let mut start = true;
+        let mut out = prefix_lines(b"> ", &mut start, b"one\ntw");
+        out.extend(prefix_lines(b"> ", &mut start, b"o\n\nthree"));
+        assert_eq!(String::from_utf8(out).unwrap(), "> one\n> two\n> \n> three");
+        assert!(!start);
     }
 }

@@ -60,7 +60,12 @@ pub(crate) struct Runner {
 
 impl Runner {
     /// A runner for `pre` with the per-request limits.
-    pub(crate) fn new(pre: ProxyPre<StoreData>, max_memory_bytes: usize, timeout: Duration, reuse: u32) -> Self {
+    pub(crate) fn new(
+        pre: ProxyPre<StoreData>,
+        max_memory_bytes: usize,
+        timeout: Duration,
+        reuse: u32,
+    ) -> Self {
         Self {
             pre,
             max_memory_bytes,
@@ -78,11 +83,21 @@ impl Runner {
     /// Runs `request` to the end of the component's handler. The response
     /// itself arrives on `respond`, possibly long before this returns (the
     /// component may go on streaming the body).
-    pub(crate) async fn run(&self, id: RequestId, request: hyper::Request<Incoming>, respond: ResponseSender) -> Outcome {
+    pub(crate) async fn run(
+        &self,
+        id: RequestId,
+        request: hyper::Request<Incoming>,
+        respond: ResponseSender,
+    ) -> Outcome {
         let deadline = Instant::now() + self.timeout;
         // The epoch callback interrupts a busy guest; this also ends a guest
         // that waits in a host call (a sleep, a body read) past the deadline.
-        match tokio::time::timeout_at(deadline.into(), self.run_until(id, deadline, request, respond)).await {
+        match tokio::time::timeout_at(
+            deadline.into(),
+            self.run_until(id, deadline, request, respond),
+        )
+        .await
+        {
             Ok(outcome) => outcome,
             Err(_elapsed) => Outcome::TimedOut,
         }
@@ -104,7 +119,11 @@ impl Runner {
                 let mut store = new_store(self.pre.engine(), self.max_memory_bytes, deadline);
                 store.data().current.set(id.clone());
                 match self.pre.instantiate_async(&mut store).await {
-                    Ok(proxy) => Warm { store, proxy, served: 0 },
+                    Ok(proxy) => Warm {
+                        store,
+                        proxy,
+                        served: 0,
+                    },
                     Err(e) => return classify(e, Outcome::NotStarted),
                 }
             }
@@ -135,7 +154,10 @@ impl Runner {
         if self.reuse <= 1 {
             return None;
         }
-        self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop()
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
     }
 
     /// Keeps `warm` for another request if it may serve more.

@@ -1,1 +1,40 @@
+//! A local HTTP/1.1 host for one WASI 0.2 component, with `spin up`'s
+//! semantics: the runtime the edgeway CLI uses to serve an app locally.
+//!
+//! How a request travels (each step in its own module):
+//!
+//! 1. [`Host::bind`] builds the engine the way Spin does (pooling allocator
+//!    with Spin's limits, including at most 32 linear memories per component;
+//!    epoch interruption; copy-on-write memory images), loads the compiled
+//!    component from the cache or compiles it, links WASI 0.2 and `wasi:http`,
+//!    pre-instantiates, and binds the socket (`engine`, `cache`, `state`).
+//! 2. [`Host::serve`] accepts connections, one task each (`serve`).
+//! 3. `/.well-known/spin/health` is answered by the host; a path outside the
+//!    trigger route gets `404`; otherwise Spin's `spin-*` headers are added
+//!    (`dispatch`, `route`, `spin_headers`).
+//! 4. The request runs in a fresh instance (or a reused one when
+//!    [`HostConfig::reuse`] > 1) with a memory limit and a deadline; guest
+//!    stdout/stderr go to the host's stderr as `[req <id>] line` (`instance`,
+//!    `guest_output`).
+//! 5. The component's response streams back. A trap before it answered gives
+//!    `500`, the deadline `504`, both as `application/problem+json`
+//!    (`problem`); the next request gets a fresh instance either way.
+#![deny(missing_docs)]
 
+mod body;
+mod cache;
+mod config;
+mod dispatch;
+mod engine;
+mod error;
+mod guest_output;
+mod instance;
+mod problem;
+mod route;
+mod serve;
+mod spin_headers;
+mod state;
+
+pub use config::HostConfig;
+pub use error::HostError;
+pub use serve::Host;

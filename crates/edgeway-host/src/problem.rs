@@ -15,7 +15,9 @@ fn fixed(
     content_type: Option<&'static str>,
     body: Vec<u8>,
 ) -> Response<HyperOutgoingBody> {
-    let body = Full::new(Bytes::from(body)).map_err(Into::into).boxed_unsync();
+    let body = Full::new(Bytes::from(body))
+        .map_err(Into::into)
+        .boxed_unsync();
     let mut response = Response::new(body);
     *response.status_mut() = status;
     if let Some(content_type) = content_type {
@@ -45,7 +47,11 @@ pub(crate) fn problem(
     if let Some(id) = request_id {
         document["request_id"] = id.into();
     }
-    fixed(status, Some(PROBLEM_JSON), document.to_string().into_bytes())
+    fixed(
+        status,
+        Some(PROBLEM_JSON),
+        document.to_string().into_bytes(),
+    )
 }
 
 /// Spin's answer to `/.well-known/spin/health`: `200` with the body `OK` and,

@@ -61,7 +61,10 @@ impl TriggerRoute {
             if piece.contains("...") || piece.contains('*') {
                 return Err(invalid("a wildcard (`...`) may only end the route"));
             }
-            if piece.chars().any(|c| c.is_whitespace() || c == '?' || c == '#') {
+            if piece
+                .chars()
+                .any(|c| c.is_whitespace() || c == '?' || c == '#')
+            {
                 return Err(invalid("a route is a path: no spaces, `?` or `#`"));
             }
             segments.push(match piece.strip_prefix(':') {
@@ -194,7 +197,10 @@ mod tests {
         ] {
             let route = TriggerRoute::parse(raw).unwrap();
             assert_eq!(route.based(), based, "{raw}");
-            let m = route.matches("/api").or_else(|| route.matches("/")).unwrap();
+            let m = route
+                .matches("/api")
+                .or_else(|| route.matches("/"))
+                .unwrap();
             assert_eq!(m.component_route(), component, "{raw}");
         }
     }
@@ -203,7 +209,11 @@ mod tests {
     fn captures_named_segments() {
         let route = TriggerRoute::parse("/users/:id/posts/:post").unwrap();
         let m = route.matches("/users/42/posts/7").unwrap();
-        let named: Vec<_> = m.named().iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let named: Vec<_> = m
+            .named()
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         assert_eq!(named, [("id", "42"), ("post", "7")]);
     }
 
@@ -211,7 +221,10 @@ mod tests {
     fn rejects_bad_routes() {
         for bad in ["/a/.../b", "/a/*/b", "/users/:", "/a b"] {
             assert!(
-                matches!(TriggerRoute::parse(bad), Err(HostError::InvalidRoute { .. })),
+                matches!(
+                    TriggerRoute::parse(bad),
+                    Err(HostError::InvalidRoute { .. })
+                ),
                 "{bad}"
             );
         }

@@ -9,23 +9,22 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::route::RouteMatch;
 
-/// The host name Spin falls back to when a request has no `Host` header.
-const DEFAULT_HOST: &str = "localhost";
-
 /// Computes Spin's headers for a matched request.
 ///
 /// `path_and_query` is the request target as received (`/a/b?x=1`), `host`
-/// the `Host` header if any. The scheme is always `http`: this host serves
-/// plain HTTP only.
+/// the `Host` header (Spin refuses requests without one before this point).
+/// The scheme is always `http`: this host serves plain HTTP only.
 pub(crate) fn compute(
     route_match: &RouteMatch<'_>,
     path_and_query: &str,
-    host: Option<&str>,
+    host: &str,
     client_addr: SocketAddr,
 ) -> Vec<(String, String)> {
-    let host = host.unwrap_or(DEFAULT_HOST);
     let mut headers = vec![
-        ("spin-path-info".to_owned(), route_match.path_info().to_owned()),
+        (
+            "spin-path-info".to_owned(),
+            route_match.path_info().to_owned(),
+        ),
         (
             "spin-full-url".to_owned(),
             format!("http://{host}{path_and_query}"),
@@ -98,7 +97,7 @@ mod tests {
         let path = target.split('?').next().unwrap();
         let m = route.matches(path).expect("route matches");
         let client: SocketAddr = "127.0.0.1:51234".parse().unwrap();
-        compute(&m, target, Some("localhost:3000"), client)
+        compute(&m, target, "localhost:3000", client)
     }
 
     fn expect(route: &str, target: &str, expected: &[(&str, &str)]) {
@@ -167,11 +166,11 @@ mod tests {
     }
 
     #[test]
-    fn missing_host_falls_back_to_localhost() {
+    fn ipv6_client_address() {
         let route = TriggerRoute::parse("/...").unwrap();
         let m = route.matches("/").unwrap();
-        let got = compute(&m, "/", None, "[::1]:9".parse().unwrap());
-        assert!(got.contains(&("spin-full-url".into(), "http://localhost/".into())));
+        let got = compute(&m, "/", "[::1]:3000", "[::1]:9".parse().unwrap());
+        assert!(got.contains(&("spin-full-url".into(), "http://[::1]:3000/".into())));
         assert!(got.contains(&("spin-client-addr".into(), "[::1]:9".into())));
     }
 
@@ -185,6 +184,9 @@ mod tests {
 
         let mut bad = HeaderMap::new();
         bad.insert("x-bin", HeaderValue::from_bytes(b"\xff").unwrap());
-        assert!(matches!(apply(&mut bad, Vec::new()), Err(HeaderError::NotUtf8(_))));
+        assert!(matches!(
+            apply(&mut bad, Vec::new()),
+            Err(HeaderError::NotUtf8(_))
+        ));
     }
 }

@@ -57,7 +57,11 @@ pub(crate) fn add_to_linker(linker: &mut Linker<StoreData>) -> wasmtime::Result<
 /// Creates a store for one instance, with the memory limit and the deadline
 /// check installed, and `deadline` as the first request's deadline (it must be
 /// set before instantiation, which may already run guest code).
-pub(crate) fn new_store(engine: &Engine, max_memory_bytes: usize, deadline: Instant) -> Store<StoreData> {
+pub(crate) fn new_store(
+    engine: &Engine,
+    max_memory_bytes: usize,
+    deadline: Instant,
+) -> Store<StoreData> {
     let current = CurrentRequest::default();
     // Nothing is inherited: no environment, arguments, preopened directories
     // or network. Guest stdout and stderr go to the host's stderr, labelled.
@@ -72,7 +76,9 @@ pub(crate) fn new_store(engine: &Engine, max_memory_bytes: usize, deadline: Inst
         hooks: OutboundPolicy {
             current: current.clone(),
         },
-        limits: StoreLimitsBuilder::new().memory_size(max_memory_bytes).build(),
+        limits: StoreLimitsBuilder::new()
+            .memory_size(max_memory_bytes)
+            .build(),
         deadline,
         current,
     };

@@ -74,7 +74,11 @@ impl Checker<'_> {
 
     fn error(&mut self, offset: usize, message: String, hint: Option<String>) {
         let location = self.location(offset);
-        self.found.push(Diagnostic { location, message, hint });
+        self.found.push(Diagnostic {
+            location,
+            message,
+            hint,
+        });
     }
 }
 
@@ -91,9 +95,15 @@ impl Manifest {
 
     /// Validates manifest text; `path` names it in diagnostics and anchors handler paths.
     pub fn parse(path: impl AsRef<Path>, source: &str) -> Result<Manifest, ManifestError> {
-        let mut checker = Checker { file: path.as_ref(), source, found: Vec::new() };
+        let mut checker = Checker {
+            file: path.as_ref(),
+            source,
+            found: Vec::new(),
+        };
         let manifest = check(&mut checker);
-        checker.found.sort_by_key(|d| (d.location.line, d.location.column));
+        checker
+            .found
+            .sort_by_key(|d| (d.location.line, d.location.column));
         match manifest {
             Some(manifest) if checker.found.is_empty() => Ok(manifest),
             _ => Err(ManifestError::Invalid(checker.found)),
@@ -139,8 +149,13 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
             let offset = source.as_ref().map_or(span.start, |s| s.span().start);
             checker.error(
                 offset,
-                format!("component `{component_id}` needs `source` set to the file the build writes"),
-                Some(format!("source = \"target/edgeway/{}.wasm\"", raw.application.name)),
+                format!(
+                    "component `{component_id}` needs `source` set to the file the build writes"
+                ),
+                Some(format!(
+                    "source = \"target/edgeway/{}.wasm\"",
+                    raw.application.name
+                )),
             );
             return None;
         }
@@ -176,10 +191,45 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
 /// Words that cannot name a handler: it becomes a WIT import and a Rust function beside the
 /// contract's types and the gateway's `dispatch`.
 const RESERVED: &[&str] = &[
-    "as", "async", "await", "borrow", "constructor", "crate", "dispatch", "enum", "export", "flags", "fn",
-    "func", "impl", "import", "include", "interface", "let", "list", "match", "mod", "own",
-    "package", "problem", "record", "request", "resource", "response", "result", "self", "static", "string", "struct", "super",
-    "trait", "type", "use", "variant", "with", "world",
+    "as",
+    "async",
+    "await",
+    "borrow",
+    "constructor",
+    "crate",
+    "dispatch",
+    "enum",
+    "export",
+    "flags",
+    "fn",
+    "func",
+    "impl",
+    "import",
+    "include",
+    "interface",
+    "let",
+    "list",
+    "match",
+    "mod",
+    "own",
+    "package",
+    "problem",
+    "record",
+    "request",
+    "resource",
+    "response",
+    "result",
+    "self",
+    "static",
+    "string",
+    "struct",
+    "super",
+    "trait",
+    "type",
+    "use",
+    "variant",
+    "with",
+    "world",
 ];
 
 fn is_wit_identifier(name: &str) -> bool {
@@ -211,12 +261,19 @@ fn check_handlers(
         if !dir.join(&path).is_dir() {
             checker.error(
                 handler.span().start,
-                format!("handler `{name}`: folder `{}` does not exist", path.display()),
+                format!(
+                    "handler `{name}`: folder `{}` does not exist",
+                    path.display()
+                ),
                 Some("`path` is relative to the manifest's folder".into()),
             );
         }
         let location = checker.location(offset);
-        handlers.push(Handler { name, path, location });
+        handlers.push(Handler {
+            name,
+            path,
+            location,
+        });
     }
     handlers
 }
@@ -233,7 +290,8 @@ fn parse_route_key(key: &str) -> Result<(Methods, &str), (String, String)> {
             upper => Methods::from_name(upper).ok_or_else(|| {
                 (
                     format!("route `{key}` has unknown method `{name}`"),
-                    "use GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY, separated by commas".to_owned(),
+                    "use GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY, separated by commas"
+                        .to_owned(),
                 )
             })?,
         };
@@ -269,7 +327,11 @@ fn check_routes(
             let declared: Vec<&str> = handlers.iter().map(|h| h.name.as_str()).collect();
             checker.error(
                 handler.span().start,
-                format!("route `{}` names unknown handler `{}`", key.get_ref(), handler.get_ref()),
+                format!(
+                    "route `{}` names unknown handler `{}`",
+                    key.get_ref(),
+                    handler.get_ref()
+                ),
                 Some(format!(
                     "declared handlers: {}; add it under [component.<id>.tool.edgeway.handlers]",
                     declared.join(", ")
@@ -288,7 +350,12 @@ fn check_routes(
     for route in &routes {
         match router.insert(route.methods, &route.pattern, ()) {
             Ok(()) => valid.push(route.clone()),
-            Err(InsertError::Conflict { existing, existing_methods, overlap, .. }) => {
+            Err(InsertError::Conflict {
+                existing,
+                existing_methods,
+                overlap,
+                ..
+            }) => {
                 let first = valid
                     .iter()
                     .find(|r: &&RouteDecl| r.pattern == existing && r.methods == existing_methods)

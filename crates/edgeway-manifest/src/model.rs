@@ -63,7 +63,9 @@ impl Manifest {
     pub fn router(&self) -> Router<'_, usize> {
         let mut router = Router::new();
         for route in &self.routes {
-            let handler = self.handler_index(&route.handler).expect("validated on load");
+            let handler = self
+                .handler_index(&route.handler)
+                .expect("validated on load");
             router
                 .insert(route.methods, &route.pattern, handler)
                 .expect("routes were validated on load");

@@ -19,7 +19,9 @@ pub enum PatternError {
         name: String,
     },
     /// `...` appears somewhere other than the last segment, or a segment contains `*`.
-    #[error("route `{0}` has a wildcard that is not a trailing `/...`; only a final `/...` is allowed")]
+    #[error(
+        "route `{0}` has a wildcard that is not a trailing `/...`; only a final `/...` is allowed"
+    )]
     MisplacedWildcard(String),
     /// A segment is empty (`//`), or contains characters that never appear in a path.
     #[error("route `{pattern}` has an invalid segment `{segment}`")]

@@ -94,7 +94,9 @@ impl<'a> Pattern<'a> {
     /// The segments, in order; none for `/`.
     pub fn segments(&self) -> impl Iterator<Item = Segment<'a>> + use<'a> {
         let body = &self.source[1..];
-        body.split('/').filter(move |_| !body.is_empty()).map(classify)
+        body.split('/')
+            .filter(move |_| !body.is_empty())
+            .map(classify)
     }
 
     /// Whether the pattern ends in `/...`.
@@ -146,14 +148,21 @@ mod tests {
             ("/", &[]),
             ("/...", &[Rest]),
             ("/cart", &[Exact("cart")]),
-            ("/users/:id/edit", &[Exact("users"), Param("id"), Exact("edit")]),
+            (
+                "/users/:id/edit",
+                &[Exact("users"), Param("id"), Exact("edit")],
+            ),
             ("/files/...", &[Exact("files"), Rest]),
             ("/:a/:b-c_d", &[Param("a"), Param("b-c_d")]),
             ("/café", &[Exact("café")]),
         ];
         for (source, expected) in table {
             let pattern = Pattern::parse(source).unwrap();
-            assert_eq!(pattern.segments().collect::<Vec<_>>(), *expected, "{source}");
+            assert_eq!(
+                pattern.segments().collect::<Vec<_>>(),
+                *expected,
+                "{source}"
+            );
         }
     }
 
@@ -181,12 +190,26 @@ mod tests {
 
     #[test]
     fn specificity_orders_exact_param_rest() {
-        let order = ["/a/b", "/a/b/...", "/a/:x", "/a/...", "/:x", "/:x/b", "/..."];
+        let order = [
+            "/a/b", "/a/b/...", "/a/:x", "/a/...", "/:x", "/:x/b", "/...",
+        ];
         for pair in order.windows(2) {
-            let (more, less) = (Pattern::parse(pair[0]).unwrap(), Pattern::parse(pair[1]).unwrap());
-            assert_eq!(more.specificity(&less), Ordering::Less, "{} before {}", pair[0], pair[1]);
+            let (more, less) = (
+                Pattern::parse(pair[0]).unwrap(),
+                Pattern::parse(pair[1]).unwrap(),
+            );
+            assert_eq!(
+                more.specificity(&less),
+                Ordering::Less,
+                "{} before {}",
+                pair[0],
+                pair[1]
+            );
         }
-        let (a, b) = (Pattern::parse("/u/:id").unwrap(), Pattern::parse("/u/:name").unwrap());
+        let (a, b) = (
+            Pattern::parse("/u/:id").unwrap(),
+            Pattern::parse("/u/:name").unwrap(),
+        );
         assert_eq!(a.specificity(&b), Ordering::Equal);
     }
 }

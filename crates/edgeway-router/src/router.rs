@@ -60,7 +60,12 @@ impl<'a, T> Router<'a, T> {
     /// let error = router.insert(Methods::ANY, "/users/:name", 3).unwrap_err();
     /// assert!(error.to_string().starts_with("route `ANY /users/:name` conflicts with `DELETE /users/:id`"));
     /// ```
-    pub fn insert(&mut self, methods: Methods, pattern: &'a str, value: T) -> Result<(), InsertError> {
+    pub fn insert(
+        &mut self,
+        methods: Methods,
+        pattern: &'a str,
+        value: T,
+    ) -> Result<(), InsertError> {
         let parsed = Pattern::parse(pattern)?;
         if methods.is_empty() {
             return Err(InsertError::NoMethods(pattern.to_owned()));
@@ -87,7 +92,14 @@ impl<'a, T> Router<'a, T> {
                 });
             }
         }
-        self.routes.insert(position, Route { methods, pattern, value });
+        self.routes.insert(
+            position,
+            Route {
+                methods,
+                pattern,
+                value,
+            },
+        );
         Ok(())
     }
 
@@ -131,14 +143,20 @@ impl<'r, T> Table<'r, T> {
                 continue;
             }
             if route.methods.accepts(method) {
-                return Ok(Match { value: &route.value, pattern: route.pattern, params });
+                return Ok(Match {
+                    value: &route.value,
+                    pattern: route.pattern,
+                    params,
+                });
             }
             allowed = allowed.union(route.methods);
         }
         if allowed.is_empty() {
             Err(MatchError::NotFound)
         } else {
-            Err(MatchError::MethodNotAllowed { allowed: allowed.allowed() })
+            Err(MatchError::MethodNotAllowed {
+                allowed: allowed.allowed(),
+            })
         }
     }
 }

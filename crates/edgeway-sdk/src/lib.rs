@@ -43,7 +43,10 @@ impl Request {
 
     /// The first header called `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The body parsed as JSON, or a `400` problem that says why it is not valid.
@@ -56,7 +59,8 @@ impl Request {
 impl Response {
     /// A response with `value` as its JSON body.
     pub fn json(status: u16, value: &impl serde::Serialize) -> Response {
-        let body = serde_json::to_vec(value).expect("serializing to a Vec cannot fail for JSON values");
+        let body =
+            serde_json::to_vec(value).expect("serializing to a Vec cannot fail for JSON values");
         Response {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
@@ -68,10 +72,17 @@ impl Response {
 impl Problem {
     /// A problem with this status, summary and detail.
     pub fn new(status: u16, title: impl Into<String>, detail: impl Into<String>) -> Problem {
-        Problem { status, title: title.into(), detail: detail.into() }
+        Problem {
+            status,
+            title: title.into(),
+            detail: detail.into(),
+        }
     }
 }
 
 fn find<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    pairs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
 }

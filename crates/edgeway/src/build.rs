@@ -11,9 +11,6 @@ use crate::progress::Step;
 /// The gateway's package in the components workspace.
 const GATEWAY_PACKAGE: &str = "gateway";
 
-/// The cargo workspace of components, relative to the manifest's folder.
-const COMPONENTS_DIR: &str = "components";
-
 /// What a build produced.
 pub struct Built {
     pub manifest: Manifest,
@@ -24,7 +21,12 @@ pub struct Built {
 pub fn build(manifest_path: &Path) -> anyhow::Result<Built> {
     let manifest = Manifest::load(manifest_path)?;
     let dir = manifest.dir();
-    let workspace = Workspace::load(&dir.join(COMPONENTS_DIR))?;
+    // The handlers' cargo workspace, which also holds the gateway.
+    let first = manifest
+        .handlers
+        .first()
+        .expect("a valid manifest has a handler");
+    let workspace = Workspace::containing(&dir.join(&first.path))?;
     let handler_packages = manifest
         .handlers
         .iter()
@@ -63,24 +65,34 @@ pub fn build(manifest_path: &Path) -> anyhow::Result<Built> {
 
     let step = Step::start("Composing");
     let read = |package| {
-        let path = workspace.wasm_path(package).expect("checked to be a cdylib");
+        let path = workspace
+            .wasm_path(package)
+            .expect("checked to be a cdylib");
         std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
     };
     let gateway_wasm = read(gateway)?;
-    let handler_wasms = handler_packages.iter().map(|p| read(p)).collect::<anyhow::Result<Vec<_>>>()?;
+    let handler_wasms = handler_packages
+        .iter()
+        .map(|p| read(p))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let handlers: Vec<Handler<'_>> = manifest
         .handlers
         .iter()
         .zip(&handler_wasms)
-        .map(|(handler, wasm)| Handler { name: &handler.name, wasm })
+        .map(|(handler, wasm)| Handler {
+            name: &handler.name,
+            wasm,
+        })
         .collect();
-    let composed = edgeway_compose::compose(&gateway_wasm, &handlers).map_err(|error| match &error {
-        ComposeError::MissingContract { name, .. } => {
-            let location = &manifest.handlers[manifest.handler_index(name).unwrap_or_default()].location;
-            anyhow!("{location}: error: {error}")
-        }
-        _ => anyhow!(error),
-    })?;
+    let composed =
+        edgeway_compose::compose(&gateway_wasm, &handlers).map_err(|error| match &error {
+            ComposeError::MissingContract { name, .. } => {
+                let location =
+                    &manifest.handlers[manifest.handler_index(name).unwrap_or_default()].location;
+                anyhow!("{location}: error: {error}")
+            }
+            _ => anyhow!(error),
+        })?;
     let summary = check(&composed)?;
     let output = dir.join(&manifest.output);
     write_atomically(&output, &composed)?;
@@ -93,11 +105,17 @@ fn check(composed: &[u8]) -> anyhow::Result<String> {
     let inspection = inspect(composed)?;
     let exports_http = matches!(inspection.exports.as_slice(), [only] if only.starts_with("wasi:http/incoming-handler@0.2"));
     if !exports_http {
-        bail!("the composed component must export only wasi:http/incoming-handler@0.2.x, but exports: {}", inspection.exports.join(", "));
+        bail!(
+            "the composed component must export only wasi:http/incoming-handler@0.2.x, but exports: {}",
+            inspection.exports.join(", ")
+        );
     }
     let foreign = inspection.non_wasi_imports();
     if !foreign.is_empty() {
-        bail!("the composed component imports more than WASI: {}", foreign.join(", "));
+        bail!(
+            "the composed component imports more than WASI: {}",
+            foreign.join(", ")
+        );
     }
     if inspection.memories > SPIN_MAX_MEMORIES {
         bail!(
@@ -105,14 +123,21 @@ fn check(composed: &[u8]) -> anyhow::Result<String> {
             inspection.memories
         );
     }
-    Ok(format!("{} KiB, {} linear memories", inspection.size / 1024, inspection.memories))
+    Ok(format!(
+        "{} KiB, {} linear memories",
+        inspection.size / 1024,
+        inspection.memories
+    ))
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let parent = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
     let temporary = path.with_extension("wasm.tmp");
-    std::fs::write(&temporary, bytes).with_context(|| format!("cannot write {}", temporary.display()))?;
-    std::fs::rename(&temporary, path).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&temporary, bytes)
+        .with_context(|| format!("cannot write {}", temporary.display()))?;
+    std::fs::rename(&temporary, path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

@@ -29,18 +29,22 @@ fn cargo() -> Command {
 }
 
 impl Workspace {
-    /// Reads the workspace whose root is `root` (the folder with its Cargo.toml).
-    pub fn load(root: &Path) -> anyhow::Result<Workspace> {
-        let root = root
+    /// Reads the workspace that the crate in `dir` belongs to.
+    pub fn containing(dir: &Path) -> anyhow::Result<Workspace> {
+        let dir = dir
             .canonicalize()
-            .with_context(|| format!("the components workspace {} does not exist", root.display()))?;
+            .with_context(|| format!("{} does not exist", dir.display()))?;
         let output = cargo()
             .args(["metadata", "--no-deps", "--format-version", "1"])
-            .current_dir(&root)
+            .current_dir(&dir)
             .output()
             .context("cannot run cargo")?;
         if !output.status.success() {
-            bail!("cargo metadata failed in {}:\n{}", root.display(), String::from_utf8_lossy(&output.stderr));
+            bail!(
+                "cargo metadata failed in {}:\n{}",
+                dir.display(),
+                String::from_utf8_lossy(&output.stderr)
+            );
         }
         let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)?;
         let packages = metadata["packages"]
@@ -53,14 +57,28 @@ impl Workspace {
                     .parent()
                     .map(Path::to_path_buf)
                     .unwrap_or_default(),
-                cdylib: package["targets"].as_array().into_iter().flatten().find_map(|target| {
-                    let kinds = target["crate_types"].as_array()?;
-                    kinds.iter().any(|k| k == "cdylib").then(|| target["name"].as_str().unwrap_or_default().replace('-', "_"))
-                }),
+                cdylib: package["targets"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find_map(|target| {
+                        let kinds = target["crate_types"].as_array()?;
+                        kinds.iter().any(|k| k == "cdylib").then(|| {
+                            target["name"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .replace('-', "_")
+                        })
+                    }),
             })
             .collect();
         let target_dir = PathBuf::from(metadata["target_directory"].as_str().unwrap_or("target"));
-        Ok(Workspace { root, target_dir, packages })
+        let root = PathBuf::from(metadata["workspace_root"].as_str().unwrap_or_default());
+        Ok(Workspace {
+            root,
+            target_dir,
+            packages,
+        })
     }
 
     /// The workspace's root folder.
@@ -82,13 +100,20 @@ impl Workspace {
     /// Where a release build puts a package's component.
     pub fn wasm_path(&self, package: &Package) -> Option<PathBuf> {
         let stem = package.cdylib.as_ref()?;
-        Some(self.target_dir.join(WASM_TARGET).join("release").join(format!("{stem}.wasm")))
+        Some(
+            self.target_dir
+                .join(WASM_TARGET)
+                .join("release")
+                .join(format!("{stem}.wasm")),
+        )
     }
 
     /// Builds `packages` in release mode for [`WASM_TARGET`]; `envs` reach the build scripts.
     pub fn build(&self, packages: &[&str], envs: &[(&str, &Path)]) -> anyhow::Result<()> {
         let mut command = cargo();
-        command.args(["build", "--release", "--target", WASM_TARGET]).current_dir(&self.root);
+        command
+            .args(["build", "--release", "--target", WASM_TARGET])
+            .current_dir(&self.root);
         for package in packages {
             command.args(["-p", package]);
         }
@@ -97,7 +122,9 @@ impl Workspace {
         }
         let status = command.status().context("cannot run cargo")?;
         if !status.success() {
-            bail!("building the components failed (cargo exited with {status}); see cargo's messages above");
+            bail!(
+                "building the components failed (cargo exited with {status}); see cargo's messages above"
+            );
         }
         Ok(())
     }

@@ -11,7 +11,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "edgeway", version, about = "Build, route and serve an edgeway app")]
+#[command(
+    name = "edgeway",
+    version,
+    about = "Build, route and serve an edgeway app"
+)]
 struct Cli {
     /// The app's manifest.
     #[arg(long, global = true, default_value = "spin.toml")]

@@ -10,7 +10,10 @@ pub struct Step {
 impl Step {
     pub fn start(what: &'static str) -> Step {
         eprintln!("  {what}...");
-        Step { what, started: Instant::now() }
+        Step {
+            what,
+            started: Instant::now(),
+        }
     }
 
     pub fn done(self, result: &str) {

@@ -11,11 +11,19 @@ pub fn print(manifest_path: &Path) -> anyhow::Result<()> {
         .iter()
         .map(|route| {
             let handler = &manifest.handlers[route.value];
-            [route.methods.to_string(), route.pattern.to_owned(), handler.name.clone()]
+            [
+                route.methods.to_string(),
+                route.pattern.to_owned(),
+                handler.name.clone(),
+            ]
         })
         .collect();
     let width = |column: usize, title: &str| {
-        rows.iter().map(|row| row[column].len()).chain([title.len()]).max().unwrap_or(0)
+        rows.iter()
+            .map(|row| row[column].len())
+            .chain([title.len()])
+            .max()
+            .unwrap_or(0)
     };
     let (methods, pattern) = (width(0, "METHODS"), width(1, "PATH"));
     println!("{:methods$}  {:pattern$}  HANDLER", "METHODS", "PATH");

@@ -72,7 +72,10 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
 }
 
 fn which_spin() -> bool {
-    Command::new("spin").arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new("spin")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn spin_up(manifest_path: &Path, listen: SocketAddr) -> anyhow::Result<()> {

@@ -33,7 +33,12 @@ fn matches_by_priority_not_insertion_order() {
         ("GET", "/hello", "/hello", &[]),
         ("GET", "/hello/", "/hello", &[]),
         ("GET", "/hello/ada", "/hello/:name", &[("name", "ada")]),
-        ("GET", "/hello/J%C3%BCrgen", "/hello/:name", &[("name", "J%C3%BCrgen")]),
+        (
+            "GET",
+            "/hello/J%C3%BCrgen",
+            "/hello/:name",
+            &[("name", "J%C3%BCrgen")],
+        ),
         ("GET", "/h%65llo", "/hello", &[]),
         ("PATCH", "/echo", "/echo/...", &[("...", "")]),
         ("PATCH", "/echo/", "/echo/...", &[("...", "")]),
@@ -41,18 +46,40 @@ fn matches_by_priority_not_insertion_order() {
         ("GET", "/users/new", "/users/new", &[]),
         ("GET", "/users/7", "/users/:id", &[("id", "7")]),
         ("DELETE", "/users/new", "/users/:id", &[("id", "new")]),
-        ("GET", "/users/7/posts/9", "/users/:id/posts/:post", &[("id", "7"), ("post", "9")]),
+        (
+            "GET",
+            "/users/7/posts/9",
+            "/users/:id/posts/:post",
+            &[("id", "7"), ("post", "9")],
+        ),
         ("GET", "/one/x", "/one/...", &[("...", "x")]),
         ("GET", "/one/two/x", "/one/two/...", &[("...", "x")]),
-        ("GET", "/one/two/three/four", "/one/two/three/...", &[("...", "four")]),
-        ("GET", "/api/v1/items", "/api/:version/items", &[("version", "v1")]),
+        (
+            "GET",
+            "/one/two/three/four",
+            "/one/two/three/...",
+            &[("...", "four")],
+        ),
+        (
+            "GET",
+            "/api/v1/items",
+            "/api/:version/items",
+            &[("version", "v1")],
+        ),
         ("POST", "/api/v1/items", "/api/v1/items", &[]),
-        ("GET", "/users//posts/9", "/...", &[("...", "users//posts/9")]),
+        (
+            "GET",
+            "/users//posts/9",
+            "/...",
+            &[("...", "users//posts/9")],
+        ),
         ("HEAD", "/hello", "/hello", &[]),
         ("GET", "/nothing/here", "/...", &[("...", "nothing/here")]),
     ];
     for (method, path, pattern, params) in table {
-        let found = router.at(method, path).unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let found = router
+            .at(method, path)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         assert_eq!(found.pattern, *pattern, "{method} {path}");
         assert_eq!(found.params, *params, "{method} {path}");
     }
@@ -69,8 +96,14 @@ fn method_not_allowed_lists_every_method_of_the_path() {
         panic!("expected 405, got {error:?}");
     };
     assert_eq!(allowed.to_string(), "GET, HEAD, POST, DELETE");
-    assert_eq!(router.at("GET", "/users").unwrap_err(), MatchError::NotFound);
-    assert_eq!(router.at("GET", "/users/7/x").unwrap_err(), MatchError::NotFound);
+    assert_eq!(
+        router.at("GET", "/users").unwrap_err(),
+        MatchError::NotFound
+    );
+    assert_eq!(
+        router.at("GET", "/users/7/x").unwrap_err(),
+        MatchError::NotFound
+    );
 }
 
 #[test]
@@ -86,9 +119,21 @@ fn empty_and_root_paths() {
 #[test]
 fn conflicts_name_both_routes() {
     let table = [
-        ((Methods::GET, "/a"), (Methods::GET, "/a"), Some("GET, HEAD")),
-        ((Methods::ANY, "/a/:x"), (Methods::POST, "/a/:y"), Some("POST")),
-        ((Methods::GET, "/a/..."), (Methods::GET, "/a/..."), Some("GET, HEAD")),
+        (
+            (Methods::GET, "/a"),
+            (Methods::GET, "/a"),
+            Some("GET, HEAD"),
+        ),
+        (
+            (Methods::ANY, "/a/:x"),
+            (Methods::POST, "/a/:y"),
+            Some("POST"),
+        ),
+        (
+            (Methods::GET, "/a/..."),
+            (Methods::GET, "/a/..."),
+            Some("GET, HEAD"),
+        ),
         ((Methods::GET, "/a/:x"), (Methods::POST, "/a/:x"), None),
         ((Methods::GET, "/a/:x"), (Methods::GET, "/a/b"), None),
         ((Methods::GET, "/a/..."), (Methods::GET, "/a/:x"), None),
@@ -100,7 +145,14 @@ fn conflicts_name_both_routes() {
         let result = router.insert(m2, p2, ());
         match (result, overlap) {
             (Ok(()), None) => {}
-            (Err(InsertError::Conflict { existing, overlap: found, .. }), Some(expected)) => {
+            (
+                Err(InsertError::Conflict {
+                    existing,
+                    overlap: found,
+                    ..
+                }),
+                Some(expected),
+            ) => {
                 assert_eq!(existing, p1);
                 assert_eq!(found.allowed().to_string(), expected, "{p1} vs {p2}");
             }
@@ -112,15 +164,29 @@ fn conflicts_name_both_routes() {
 #[test]
 fn rejects_empty_method_set_and_bad_patterns() {
     let mut router = Router::new();
-    assert_eq!(router.insert(Methods::NONE, "/a", ()), Err(InsertError::NoMethods("/a".into())));
-    assert!(matches!(router.insert(Methods::GET, "a", ()), Err(InsertError::Pattern(_))));
+    assert_eq!(
+        router.insert(Methods::NONE, "/a", ()),
+        Err(InsertError::NoMethods("/a".into()))
+    );
+    assert!(matches!(
+        router.insert(Methods::GET, "a", ()),
+        Err(InsertError::Pattern(_))
+    ));
 }
 
 #[test]
 fn static_table_matches_like_the_router() {
     static ROUTES: [Route<'static, u8>; 2] = [
-        Route { methods: Methods::GET, pattern: "/hello", value: 1 },
-        Route { methods: Methods::GET, pattern: "/hello/:name", value: 2 },
+        Route {
+            methods: Methods::GET,
+            pattern: "/hello",
+            value: 1,
+        },
+        Route {
+            methods: Methods::GET,
+            pattern: "/hello/:name",
+            value: 2,
+        },
     ];
     const TABLE: Table<'static, u8> = Table::from_sorted(&ROUTES);
     assert_eq!(*TABLE.at("GET", "/hello/x").unwrap().value, 2);

@@ -1,0 +1,195 @@
+//! [`Host`]: everything that can fail happens in [`Host::bind`]; then
+//! [`Host::serve`] accepts HTTP/1.1 connections until told to stop.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use wasmtime::component::Linker;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+
+use crate::config::HostConfig;
+use crate::dispatch::Dispatcher;
+use crate::engine;
+use crate::error::{HostError, chain};
+use crate::instance::Runner;
+use crate::route::TriggerRoute;
+use crate::state::add_to_linker;
+
+/// A bound host, ready to serve one component.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), edgeway_host::HostError> {
+/// use edgeway_host::{Host, HostConfig};
+///
+/// let config = HostConfig {
+///     component: "app.wasm".into(),
+///     ..HostConfig::default()
+/// };
+/// let host = Host::bind(config).await?; // prints `Serving http://127.0.0.1:3000`
+/// host.serve(async {
+///     let _ = tokio::signal::ctrl_c().await;
+/// })
+/// .await?;
+/// # Ok(()) }
+/// ```
+pub struct Host {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    dispatcher: Arc<Dispatcher>,
+}
+
+impl Host {
+    /// Validates `config`, creates the engine (pooling allocator, as Spin's),
+    /// loads the component from the compile cache or compiles it (and fills
+    /// the cache), pre-instantiates it and binds the listener. Everything that
+    /// can fail fails here, before serving.
+    ///
+    /// Once bound it prints `Serving http://<addr>` on stdout (the real port
+    /// when `listen` has port 0); progress notes go to stderr.
+    pub async fn bind(config: HostConfig) -> Result<Host, HostError> {
+        config.validate()?;
+        let route = TriggerRoute::parse(&config.trigger_route)?;
+
+        // Engine creation probes the address space and compiling can take
+        // seconds: keep both off the async workers.
+        let (component_path, cache_dir) = (config.component.clone(), config.cache_dir.clone());
+        let (host_engine, component) = tokio::task::spawn_blocking(move || {
+            let host_engine = engine::build()?;
+            let component =
+                crate::cache::load_or_compile(&host_engine, &component_path, &cache_dir)?;
+            Ok::<_, HostError>((host_engine, component))
+        })
+        .await
+        .map_err(|e| HostError::Engine {
+            reason: format!("the loading thread failed: {e}"),
+        })??;
+
+        let link_error = |e: wasmtime::Error| HostError::Link {
+            path: config.component.clone(),
+            reason: chain(&e),
+        };
+        let mut linker = Linker::new(&host_engine.engine);
+        add_to_linker(&mut linker).map_err(link_error)?;
+        let pre = linker.instantiate_pre(&component).map_err(link_error)?;
+        let pre = ProxyPre::new(pre).map_err(link_error)?;
+
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| HostError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let local_addr = listener.local_addr().map_err(|source| HostError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+
+        announce(local_addr).map_err(HostError::Stdout)?;
+
+        let runner = Runner::new(pre, config.max_memory_bytes, config.timeout, config.reuse);
+        Ok(Host {
+            listener,
+            local_addr,
+            dispatcher: Arc::new(Dispatcher {
+                route,
+                runner: Arc::new(runner),
+            }),
+        })
+    }
+
+    /// The address the host listens on (with the real port when `listen`
+    /// had port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting connections,
+    /// lets in-flight requests finish (each is bound by the request timeout)
+    /// and returns.
+    pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), HostError> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut connections = JoinSet::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, client_addr)) => {
+                        let dispatcher = self.dispatcher.clone();
+                        connections.spawn(serve_connection(stream, client_addr, dispatcher, stop_rx.clone()));
+                    }
+                    // Per-connection failures (reset before accept, out of
+                    // file descriptors) must not stop the server.
+                    Err(e) => {
+                        eprintln!("Cannot accept a connection: {e}");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    }
+                },
+                // Reap finished connections so the set does not grow.
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            }
+        }
+
+        drop(self.listener);
+        eprintln!(
+            "Shutting down: finishing {} open connection(s)",
+            connections.len()
+        );
+        // Send fails only when no connection listens any more: nothing to stop.
+        let _ = stop_tx.send(true);
+        while connections.join_next().await.is_some() {}
+        Ok(())
+    }
+}
+
+/// Resolves once the host stops (or is gone).
+async fn stopping(stop: &mut watch::Receiver<bool>) {
+    // Err means the sender is gone, which also means stopping.
+    let _ = stop.wait_for(|stopping| *stopping).await;
+}
+
+/// Prints the one line on stdout that callers wait for.
+fn announce(local_addr: SocketAddr) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "Serving http://{local_addr}")?;
+    stdout.flush()
+}
+
+/// Serves one keep-alive HTTP/1.1 connection until it closes or the host
+/// stops, in which case the request in flight is finished first.
+async fn serve_connection(
+    stream: TcpStream,
+    client_addr: SocketAddr,
+    dispatcher: Arc<Dispatcher>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let service = service_fn(move |request| {
+        let dispatcher = dispatcher.clone();
+        async move { Ok::<_, std::convert::Infallible>(dispatcher.handle(request, client_addr).await) }
+    });
+    let connection = http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service);
+    let mut connection = std::pin::pin!(connection);
+    let result = tokio::select! {
+        result = connection.as_mut() => result,
+        () = stopping(&mut stop) => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
+    if let Err(e) = result {
+        // A client closing mid-request is routine; anything else is worth a line.
+        if !e.is_incomplete_message() && !e.is_canceled() {
+            eprintln!("Connection from {client_addr} failed: {e}");
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Starting `edgeway up` as a child process and waiting until it serves.
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::time::Duration;
+
+/// The repository's root folder.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The `edgeway` binary, built once per test process.
+pub fn edgeway() -> Command {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let binary = BUILT.get_or_init(|| {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--release", "--quiet", "-p", "edgeway"])
+            .current_dir(repo_root())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building edgeway failed");
+        repo_root().join("target/release/edgeway")
+    });
+    let mut command = Command::new(binary);
+    command.current_dir(repo_root());
+    command
+}
+
+/// A running `edgeway up`, stopped when dropped.
+pub struct Server {
+    pub addr: SocketAddr,
+    child: Arc<Mutex<Child>>,
+    /// What the server wrote to stderr so far.
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// Starts `edgeway up --host local` on a free port with the manifest and extra arguments,
+    /// and waits until it serves.
+    pub fn start(manifest: &Path, args: &[&str]) -> Server {
+        let mut command = edgeway();
+        command
+            .args([
+                "up",
+                "--host",
+                "local",
+                "--listen",
+                "127.0.0.1:0",
+                "--manifest",
+            ])
+            .arg(manifest)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // Stop the server when the test process ends, however it ends.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        // PR_SET_PDEATHSIG fires when the spawning thread exits: spawn from a thread that
+        // lives as long as the process.
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            sender.send(command.spawn()).unwrap();
+            loop {
+                std::thread::park();
+            }
+        });
+        let mut child = receiver.recv().unwrap().expect("edgeway starts");
+        let stdout = child.stdout.take().unwrap();
+        let stderr_pipe = child.stderr.take().unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+                eprintln!("[edgeway] {line}");
+                sink.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        let (ready, serving) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut ready = Some(ready);
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let (Some(addr), Some(ready)) =
+                    (line.strip_prefix("Serving http://"), ready.take())
+                {
+                    let _ = ready.send(addr.parse::<SocketAddr>().expect("a socket address"));
+                }
+            }
+        });
+        let addr = match serving.recv_timeout(Duration::from_secs(900)) {
+            Ok(addr) => addr,
+            Err(_) => panic!(
+                "edgeway did not start serving; stderr:\n{}",
+                stderr.lock().unwrap()
+            ),
+        };
+        Server {
+            addr,
+            child: Arc::new(Mutex::new(child)),
+            stderr,
+        }
+    }
+
+    /// Everything the server wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let mut child = self.child.lock().unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+/// The test app (tests/app/spin.toml) on the local host, shared by the tests of a process.
+pub fn test_app() -> &'static Server {
+    static APP: OnceLock<Server> = OnceLock::new();
+    APP.get_or_init(|| Server::start(&repo_root().join("tests/app/spin.toml"), &[]))
+}
