@@ -16,7 +16,28 @@ fn main() {
         Ok(manifest) => manifest,
         Err(error) => panic!("{error}"),
     };
+    check_features(&manifest.gateway_features());
     let source = edgeway_manifest::gateway_source(&manifest, &wit_dir.canonicalize().unwrap());
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("app.rs");
     std::fs::write(out, source).unwrap();
+}
+
+/// The cargo features turned on must be exactly the policies the manifest uses: the generated
+/// world imports what they need, and the code behind each is compiled only with its feature.
+fn check_features(needed: &[&str]) {
+    for feature in ["api-key", "jwt", "rate-limit"] {
+        let on = std::env::var_os(format!(
+            "CARGO_FEATURE_{}",
+            feature.to_uppercase().replace('-', "_")
+        ))
+        .is_some();
+        let used = needed.contains(&feature);
+        if on != used {
+            panic!(
+                "the manifest {} the `{feature}` policy but the gateway is built {} its `{feature}` feature; build with `edgeway build`, which chooses the features from the manifest",
+                if used { "uses" } else { "does not use" },
+                if on { "with" } else { "without" },
+            );
+        }
+    }
 }

@@ -59,9 +59,26 @@ pub fn request(
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
+    // Send the body while reading: a server may answer (413, say) before reading it all and
+    // close, and the answer must still be seen.
+    let mut writer = stream.try_clone().unwrap();
+    let body = body.to_vec();
+    std::thread::spawn(move || writer.write_all(&body));
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read the response");
+    let mut buffer = [0u8; 64 * 1024];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&buffer[..n]),
+            // A reset after the answer arrived (the server closed with our body unread).
+            Err(error)
+                if error.kind() == std::io::ErrorKind::ConnectionReset && !raw.is_empty() =>
+            {
+                break;
+            }
+            Err(error) => panic!("reading the response failed: {error}"),
+        }
+    }
     parse(&raw, method == "HEAD")
 }
 

@@ -3,16 +3,20 @@
 //! ```text
 //! host (Spin, or `edgeway up`)
 //!   └─ gateway: wasi:http/incoming-handler
-//!        1. request id      caller's x-request-id if sane, else a new one
-//!        2. route           method + path → handler, or 404 / 405 + Allow
-//!        3. parameters      percent-decoded, or 400
-//!        4. body            read up to the limit, or 413
-//!        5. handler         edgeway:gateway/handler.handle, through a plain-name import
-//!        6. response        handler's response, or its problem as problem+json
+//!        1. request id      caller's x-request-id if sane, else a new UUID v7; traceparent
+//!        2. CORS preflight  answered here, never reaching a handler
+//!        3. route           method + path → handler, or 404 / 405 + Allow
+//!        4. auth            API key or JWT, or 401 / 403
+//!        5. rate limit      counted in the key-value store, or 429
+//!        6. body            read up to the route's limit, or 413
+//!        7. handler         edgeway:gateway/handler.handle, through a plain-name import
+//!        8. response        CORS and rate-limit headers added; one access-log line
 //! ```
 //!
-//! The route table and the imports are generated from the manifest by `build.rs`, so nothing
-//! is parsed when a request arrives.
+//! The route table, the policies and the imports are generated from the manifest by
+//! `build.rs`, so nothing is parsed when a request arrives.
+mod auth;
+mod platform;
 mod problem;
 mod request;
 
@@ -21,29 +25,54 @@ mod app {
     include!(concat!(env!("OUT_DIR"), "/app.rs"));
 }
 
+use edgeway_policy::access_log::{AccessLog, rfc3339};
+use edgeway_policy::cors::Preflight;
+use edgeway_policy::rate_limit::{Decision, RateKey};
+use edgeway_policy::{Auth, RoutePolicy};
 use edgeway_router::{MatchError, Table};
 use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, ResponseOutparam};
 use spin_sdk::http_component;
 
 use problem::Reply;
+use request::Head;
 
-/// The largest request body read into a handler's request: Fermyon Cloud's and AWS HTTP
-/// API's limit.
-const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+/// Where a route leads: a handler (index into `app::HANDLERS`) and its policies.
+pub struct Target {
+    pub handler: usize,
+    pub policy: RoutePolicy<'static>,
+}
 
 const ROUTES: Table<'static, usize> = Table::from_sorted(&app::ROUTES);
 
+/// What the access log needs to know about how a request went.
+#[derive(Default)]
+struct Trail {
+    route: Option<&'static str>,
+    handler: Option<&'static str>,
+    request_bytes: u64,
+    log: bool,
+}
+
 #[http_component]
 async fn handle(incoming: IncomingRequest, out: ResponseOutparam) {
-    let head = request::Head::read(&incoming);
-    let is_head = head.method == "HEAD";
-    let mut reply = match route(&head, incoming).await {
+    let started = platform::now();
+    let clock = std::time::Instant::now();
+    let head = Head::read(&incoming);
+    let mut trail = Trail {
+        log: app::ACCESS_LOG,
+        ..Trail::default()
+    };
+    let mut reply = match pipeline(&head, incoming, &mut trail).await {
         Ok(reply) | Err(reply) => reply,
     };
     reply
         .headers
         .push(("x-request-id".into(), head.request_id.clone().into_bytes()));
-    if is_head {
+    reply.headers.push((
+        "traceparent".into(),
+        head.traceparent.to_string().into_bytes(),
+    ));
+    if head.method == "HEAD" {
         reply.body.clear();
     } else {
         reply.headers.push((
@@ -51,27 +80,169 @@ async fn handle(incoming: IncomingRequest, out: ResponseOutparam) {
             reply.body.len().to_string().into_bytes(),
         ));
     }
+    if trail.log {
+        let line = AccessLog {
+            time: rfc3339(started.as_secs(), started.subsec_nanos()),
+            request_id: &head.request_id,
+            method: &head.method,
+            path: &head.path,
+            route: trail.route,
+            handler: trail.handler,
+            status: reply.status,
+            duration_us: clock.elapsed().as_micros() as u64,
+            request_bytes: trail.request_bytes,
+            response_bytes: reply.body.len() as u64,
+            client_addr: &head.client_addr,
+        };
+        eprintln!("{}", line.to_line());
+    }
     send(out, reply).await;
 }
 
-/// Steps 2 to 6 of the pipeline.
-async fn route(head: &request::Head, incoming: IncomingRequest) -> Result<Reply, Reply> {
+/// Steps 2 to 8 of the pipeline.
+async fn pipeline(
+    head: &Head,
+    incoming: IncomingRequest,
+    trail: &mut Trail,
+) -> Result<Reply, Reply> {
+    if let Some(reply) = preflight(head, trail) {
+        return Ok(reply);
+    }
     let found = ROUTES
         .at(&head.method, &head.path)
         .map_err(|error| match error {
             MatchError::NotFound => problem::not_found(head),
             MatchError::MethodNotAllowed { allowed } => problem::method_not_allowed(head, allowed),
         })?;
-    let params = request::decode_params(&found.params).ok_or_else(|| problem::bad_path(head))?;
-    let body = request::read_body(incoming, MAX_BODY_BYTES)
-        .await
-        .map_err(|error| problem::body_error(head, error, MAX_BODY_BYTES))?;
-    let handler = *found.value;
-    let request = head.to_handler_request(found.pattern, params, body);
-    match app::dispatch(handler, &request) {
-        Ok(response) => problem::from_handler_response(head, app::HANDLERS[handler], response),
-        Err(problem) => Ok(problem::from_handler_problem(head, problem)),
+    let target = &app::TARGETS[*found.value];
+    let policy = &target.policy;
+    trail.route = Some(found.pattern);
+    trail.handler = Some(app::HANDLERS[target.handler]);
+    trail.log = policy.access_log;
+    let mut extra_headers = cors_headers(head, policy);
+
+    let caller =
+        auth::authenticate(head, policy).map_err(|reply| with_headers(reply, &extra_headers))?;
+    if let Some(decision) = rate_limit(head, found.pattern, policy, caller.as_ref()) {
+        extra_headers.extend(
+            decision
+                .headers()
+                .into_iter()
+                .map(|(n, v)| (n.to_owned(), v.into_bytes())),
+        );
+        if !decision.allowed {
+            return Err(with_headers(
+                problem::too_many_requests(head, decision.resets_in),
+                &extra_headers,
+            ));
+        }
     }
+    let params = request::decode_params(&found.params).ok_or_else(|| problem::bad_path(head))?;
+    let body = request::read_body(head, incoming, policy.body_limit)
+        .await
+        .map_err(|error| {
+            with_headers(
+                problem::body_error(head, error, policy.body_limit),
+                &extra_headers,
+            )
+        })?;
+    trail.request_bytes = body.len() as u64;
+    let request = head.to_handler_request(found.pattern, params, body, caller);
+    let reply = match app::dispatch(target.handler, &request) {
+        Ok(response) => {
+            problem::from_handler_response(head, app::HANDLERS[target.handler], response)?
+        }
+        Err(handler_problem) => problem::from_handler_problem(head, handler_problem),
+    };
+    Ok(with_headers(reply, &extra_headers))
+}
+
+/// Answers a CORS preflight for a route that allows cross-origin calls; `None` when the
+/// request is not a preflight or its route has no CORS policy.
+fn preflight(head: &Head, trail: &mut Trail) -> Option<Reply> {
+    let origin = head.header("origin")?;
+    let method = head
+        .header("access-control-request-method")
+        .filter(|_| head.method == "OPTIONS")?;
+    let found = ROUTES.at(method, &head.path).ok()?;
+    let target = &app::TARGETS[*found.value];
+    let cors = target.policy.cors?;
+    trail.route = Some(found.pattern);
+    trail.log = target.policy.access_log;
+    let route_methods = app::ROUTES[*found.value].methods.allowed().to_string();
+    Some(
+        match cors.preflight(
+            origin,
+            method,
+            head.header("access-control-request-headers"),
+            &route_methods,
+        ) {
+            Preflight::Allowed(headers) => {
+                let headers = headers
+                    .into_iter()
+                    .map(|(n, v)| (n.to_owned(), v.into_bytes()))
+                    .collect();
+                Reply {
+                    status: 204,
+                    headers,
+                    body: Vec::new(),
+                }
+            }
+            Preflight::Denied(reason) => problem::cors_denied(head, reason),
+        },
+    )
+}
+
+fn cors_headers(head: &Head, policy: &RoutePolicy<'static>) -> Vec<(String, Vec<u8>)> {
+    let Some(cors) = policy.cors else {
+        return Vec::new();
+    };
+    cors.response_headers(head.header("origin"))
+        .into_iter()
+        .map(|(n, v)| (n.to_owned(), v.into_bytes()))
+        .collect()
+}
+
+/// Counts the request against the route's limit; `None` for unlimited routes, or when the
+/// store cannot be reached (the request goes on: an outage of the store does not take the
+/// API down with it, and the log says so).
+fn rate_limit(
+    head: &Head,
+    route: &str,
+    policy: &RoutePolicy<'static>,
+    caller: Option<&app::edgeway::gateway::handler::Caller>,
+) -> Option<Decision> {
+    let limit = policy.rate_limit?;
+    let client_ip = head
+        .client_addr
+        .rsplit_once(':')
+        .map_or(head.client_addr.as_str(), |(ip, _)| ip);
+    let who = match (limit.key, caller, policy.auth) {
+        (RateKey::ApiKey, Some(caller), Auth::ApiKey)
+        | (RateKey::Subject, Some(caller), Auth::Jwt { .. }) => {
+            format!("{}:{}", caller.scheme, caller.name)
+        }
+        _ => format!("ip:{client_ip}"),
+    };
+    let window = limit.window(route, &who, platform::now().as_secs());
+    count(head, &window).map(|count| limit.decide(count, &window))
+}
+
+#[cfg(feature = "rate-limit")]
+fn count(head: &Head, window: &edgeway_policy::rate_limit::Window) -> Option<i64> {
+    platform::count(&window.counter, &window.previous)
+        .map_err(|error| eprintln!("[{}] rate limit not applied: {error}", head.request_id))
+        .ok()
+}
+
+#[cfg(not(feature = "rate-limit"))]
+fn count(_: &Head, _: &edgeway_policy::rate_limit::Window) -> Option<i64> {
+    unreachable!("build.rs turns on `rate-limit` whenever a route has a rate limit")
+}
+
+fn with_headers(mut reply: Reply, headers: &[(String, Vec<u8>)]) -> Reply {
+    reply.headers.extend(headers.iter().cloned());
+    reply
 }
 
 async fn send(out: ResponseOutparam, reply: Reply) {

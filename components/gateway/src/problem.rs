@@ -59,17 +59,60 @@ pub fn bad_path(head: &Head) -> Reply {
     problem(head, 400, "invalid-path", "Bad Request", detail)
 }
 
-pub fn body_error(head: &Head, error: BodyError, limit: usize) -> Reply {
+pub fn body_error(head: &Head, error: BodyError, limit: u64) -> Reply {
     match error {
         BodyError::TooLarge => {
             let detail = format!("the request body is larger than the limit of {limit} bytes");
             problem(head, 413, "body-too-large", "Content Too Large", &detail)
         }
         BodyError::Stream => {
-            let detail = "the request body could not be read to its end";
+            let detail = "the request body could not be read to its end, or its length differs from Content-Length";
             problem(head, 400, "invalid-body", "Bad Request", detail)
         }
     }
+}
+
+pub fn cors_denied(head: &Head, reason: &str) -> Reply {
+    let detail = format!("cross-origin request refused: {reason}");
+    problem(head, 403, "cors-denied", "Forbidden", &detail)
+}
+
+#[cfg_attr(not(feature = "secrets"), allow(dead_code))]
+pub fn unauthorized(head: &Head, detail: &str, challenge: &str) -> Reply {
+    let mut reply = problem(head, 401, "unauthorized", "Unauthorized", detail);
+    reply
+        .headers
+        .push(("www-authenticate".into(), challenge.as_bytes().to_vec()));
+    reply
+}
+
+#[cfg_attr(not(feature = "jwt"), allow(dead_code))]
+pub fn forbidden(head: &Head, detail: &str, challenge: &str) -> Reply {
+    let mut reply = problem(head, 403, "forbidden", "Forbidden", detail);
+    reply
+        .headers
+        .push(("www-authenticate".into(), challenge.as_bytes().to_vec()));
+    reply
+}
+
+pub fn too_many_requests(head: &Head, retry_after: u64) -> Reply {
+    let detail = format!("the rate limit for this route is reached; retry in {retry_after} s");
+    problem(head, 429, "rate-limited", "Too Many Requests", &detail)
+}
+
+/// The gateway's own configuration is unusable (a variable is missing, say). The caller
+/// learns only that; the log says what to fix.
+#[cfg_attr(not(feature = "secrets"), allow(dead_code))]
+pub fn misconfigured(head: &Head, error: &str) -> Reply {
+    eprintln!("[{}] gateway misconfigured: {error}", head.request_id);
+    let detail = "the gateway is misconfigured; the operator's log has the details";
+    problem(
+        head,
+        500,
+        "gateway-misconfigured",
+        "Internal Server Error",
+        detail,
+    )
 }
 
 /// A handler's problem, answered as problem+json with the handler's status (500 if that is

@@ -1,11 +1,13 @@
 //! Reading the incoming request: its head, parameters and body.
 use std::borrow::Cow;
 
+use edgeway_policy::request_id::{self, Traceparent};
 use futures::StreamExt;
 use spin_sdk::http::IncomingRequest;
 
 use crate::app::Request;
-use crate::app::edgeway::gateway::handler::Context;
+use crate::app::edgeway::gateway::handler::{Caller, Context};
+use crate::platform;
 
 /// What the gateway needs from the request before routing.
 pub struct Head {
@@ -14,6 +16,8 @@ pub struct Head {
     pub query: String,
     pub headers: Vec<(String, String)>,
     pub request_id: String,
+    /// The gateway's span: a child of the caller's `traceparent`, or a new trace.
+    pub traceparent: Traceparent,
     pub client_addr: String,
 }
 
@@ -31,24 +35,35 @@ impl Head {
             .into_iter()
             .map(|(name, value)| (name, String::from_utf8_lossy(&value).into_owned()))
             .collect();
-        let header = |name: &str| {
-            headers
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.as_str())
-        };
-        let request_id = header("x-request-id")
-            .filter(|id| is_sane_request_id(id))
-            .map_or_else(new_request_id, str::to_owned);
-        let client_addr = header("spin-client-addr").unwrap_or_default().to_owned();
-        Head {
+        let mut head = Head {
             method,
             path,
             query,
             headers,
-            request_id,
-            client_addr,
+            request_id: String::new(),
+            traceparent: Traceparent::start(platform::random(), platform::random()),
+            client_addr: String::new(),
+        };
+        head.request_id = match request_id::accept(head.header("x-request-id")) {
+            Some(id) => id.to_owned(),
+            None => request_id::generate(platform::now().as_millis() as u64, platform::random()),
+        };
+        if let Some(parent) = head.header("traceparent").and_then(Traceparent::parse) {
+            head.traceparent = parent.child(platform::random());
         }
+        head.client_addr = head
+            .header("spin-client-addr")
+            .unwrap_or_default()
+            .to_owned();
+        head
+    }
+
+    /// The first header called `name` (lowercase).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn to_handler_request(
@@ -56,6 +71,7 @@ impl Head {
         route: &str,
         params: Vec<(String, String)>,
         body: Vec<u8>,
+        caller: Option<Caller>,
     ) -> Request {
         Request {
             method: self.method.clone(),
@@ -68,27 +84,11 @@ impl Head {
                 request_id: self.request_id.clone(),
                 route: route.to_owned(),
                 client_addr: self.client_addr.clone(),
+                caller,
+                traceparent: self.traceparent.to_string(),
             },
         }
     }
-}
-
-/// A caller's id is kept when it could not break a log line or a header: 1 to 128 of
-/// `A-Z a-z 0-9 - _ . :`.
-fn is_sane_request_id(id: &str) -> bool {
-    (1..=128).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
-}
-
-/// 128 random bits as 32 hex digits.
-fn new_request_id() -> String {
-    let mut bytes = [0u8; 16];
-    // Without randomness the id only has to be unique enough to read logs; fall back to zeros
-    // rather than fail the request.
-    let _ = getrandom::fill(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Percent-decodes route parameters; `None` if one is not valid UTF-8 once decoded.
@@ -107,16 +107,30 @@ pub enum BodyError {
     Stream,
 }
 
-/// Reads the whole body, stopping as soon as it passes `limit`.
-pub async fn read_body(incoming: IncomingRequest, limit: usize) -> Result<Vec<u8>, BodyError> {
+/// Reads the whole body, refusing at once a declared length over `limit` and stopping as
+/// soon as the bytes read pass it, so an oversized body is never held in memory.
+pub async fn read_body(
+    head: &Head,
+    incoming: IncomingRequest,
+    limit: u64,
+) -> Result<Vec<u8>, BodyError> {
+    let declared = head
+        .header("content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(BodyError::TooLarge);
+    }
     let mut stream = incoming.into_body_stream();
-    let mut body = Vec::new();
+    let mut body = Vec::with_capacity(declared.unwrap_or(0) as usize);
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| BodyError::Stream)?;
-        if body.len() + chunk.len() > limit {
+        if (body.len() + chunk.len()) as u64 > limit {
             return Err(BodyError::TooLarge);
         }
         body.extend_from_slice(&chunk);
+    }
+    if declared.is_some_and(|length| length != body.len() as u64) {
+        return Err(BodyError::Stream);
     }
     Ok(body)
 }

@@ -24,9 +24,7 @@ pub enum ComposeError {
         reason: String,
     },
     /// A handler does not export the contract.
-    #[error(
-        "handler `{name}` does not export `{CONTRACT}` (it exports: {exports}); build it against wit/handler.wit's `http-handler` world"
-    )]
+    #[error("handler `{name}` does not export `{CONTRACT}` (it exports: {exports})")]
     MissingContract {
         /// The handler's name.
         name: String,

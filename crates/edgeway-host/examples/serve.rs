@@ -2,6 +2,11 @@
 //!
 //! Run with: `cargo run --release -p edgeway-host --example serve -- app.wasm [listen] [trigger-route] [reuse]`
 //! e.g. `... -- app.wasm 127.0.0.1:0 /api/... 8`.
+//!
+//! Key-value stores and variables come from the environment:
+//! `EDGEWAY_KEY_VALUE_STORES=default,cache` (the stores the component may
+//! open), `EDGEWAY_KEY_VALUE_DIR=path` (default `.edgeway/key-value`) and
+//! `SPIN_VARIABLE_API_URL=...` (variable `api_url`, as Spin names them).
 
 use edgeway_host::{Host, HostConfig};
 
@@ -22,6 +27,22 @@ async fn main() -> anyhow::Result<()> {
     if let Some(reuse) = args.next() {
         config.reuse = reuse.parse()?;
     }
+    if let Ok(stores) = std::env::var("EDGEWAY_KEY_VALUE_STORES") {
+        config.key_value_stores = stores
+            .split(',')
+            .filter(|label| !label.is_empty())
+            .map(str::to_owned)
+            .collect();
+    }
+    if let Some(dir) = std::env::var_os("EDGEWAY_KEY_VALUE_DIR") {
+        config.key_value_dir = dir.into();
+    }
+    config.variables = std::env::vars()
+        .filter_map(|(name, value)| {
+            let name = name.strip_prefix("SPIN_VARIABLE_")?.to_ascii_lowercase();
+            Some((name, value))
+        })
+        .collect();
     let host = Host::bind(config).await?;
     host.serve(async {
         let _ = tokio::signal::ctrl_c().await;

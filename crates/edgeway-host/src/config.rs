@@ -1,5 +1,6 @@
 //! [`HostConfig`]: what to serve, where, and within which limits.
 
+use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -42,6 +43,20 @@ pub struct HostConfig {
     /// Wall-clock limit for one request, from the moment it reaches the
     /// component until the component returns. Default 30 s.
     pub timeout: Duration,
+    /// Directory of the key-value stores, one SQLite file `<label>.db` per
+    /// store, created when first opened. Created if missing. Default
+    /// `.edgeway/key-value`.
+    pub key_value_dir: PathBuf,
+    /// The stores the component may open with `wasi:keyvalue/store.open`
+    /// (spin.toml `key_value_stores`, e.g. `["default"]`); opening any other
+    /// gives `access-denied`, as on Spin. Labels are lowercase kebab- or
+    /// snake-case, e.g. `default`, `user-sessions`. Default: none.
+    pub key_value_stores: Vec<String>,
+    /// The component's variables, already resolved (spin.toml `[variables]`
+    /// and `SPIN_VARIABLE_*`), as `wasi:config/store` returns them. Names
+    /// follow Spin's rules: lowercase letters, digits and single
+    /// underscores, starting with a letter. Default: none.
+    pub variables: BTreeMap<String, String>,
 }
 
 impl Default for HostConfig {
@@ -54,6 +69,9 @@ impl Default for HostConfig {
             reuse: 1,
             max_memory_bytes: 128 << 20,
             timeout: Duration::from_secs(30),
+            key_value_dir: PathBuf::from(".edgeway/key-value"),
+            key_value_stores: Vec::new(),
+            variables: BTreeMap::new(),
         }
     }
 }
@@ -101,8 +119,70 @@ impl HostConfig {
         {
             return invalid("timeout", "is too long to compute a deadline");
         }
+        if self.key_value_dir.as_os_str().is_empty() {
+            return invalid("key_value_dir", "is empty");
+        }
+        for label in &self.key_value_stores {
+            if let Err(problem) = check_store_label(label) {
+                return invalid(
+                    "key_value_stores",
+                    &format!("has the invalid label {label:?}: {problem}"),
+                );
+            }
+        }
+        for name in self.variables.keys() {
+            if let Err(problem) = check_variable_name(name) {
+                return invalid(
+                    "variables",
+                    &format!("has the invalid name {name:?}: {problem}"),
+                );
+            }
+        }
         Ok(())
     }
+}
+
+/// A store label is also a file name: lowercase ASCII words of letters and
+/// digits joined by single `-` or `_` (Spin's kebab- or snake-case ids),
+/// starting with a letter, at most 64 bytes.
+fn check_store_label(label: &str) -> Result<(), &'static str> {
+    if label.is_empty() || label.len() > 64 {
+        return Err("a label has 1 to 64 characters");
+    }
+    check_words(label, &['-', '_']).map_err(|()| {
+        "use lowercase letters and digits in words joined by single `-` or `_`, \
+         starting with a letter (e.g. `default`, `user-sessions`)"
+    })
+}
+
+/// Spin's variable-name rules (`spin_expressions::Key`).
+fn check_variable_name(name: &str) -> Result<(), &'static str> {
+    check_words(name, &['_']).map_err(|()| {
+        "variable names have lowercase letters, digits and single underscores, start \
+         with a letter and end with a letter or digit (e.g. `api_url`)"
+    })
+}
+
+/// Non-empty, starts with a lowercase ASCII letter, then lowercase letters,
+/// digits and single `separators`, not at the end.
+fn check_words(s: &str, separators: &[char]) -> Result<(), ()> {
+    let mut previous_was_separator = true;
+    for (i, c) in s.chars().enumerate() {
+        let ok = match c {
+            'a'..='z' => true,
+            '0'..='9' => i > 0,
+            c if separators.contains(&c) => !previous_was_separator,
+            _ => false,
+        };
+        if !ok {
+            return Err(());
+        }
+        previous_was_separator = separators.contains(&c);
+    }
+    if previous_was_separator {
+        return Err(());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -124,11 +204,34 @@ mod tests {
         assert_eq!(config.reuse, 1);
         assert_eq!(config.max_memory_bytes, 128 * 1024 * 1024);
         assert_eq!(config.timeout, Duration::from_secs(30));
+        assert_eq!(config.key_value_dir, PathBuf::from(".edgeway/key-value"));
+        assert!(config.key_value_stores.is_empty());
+        assert!(config.variables.is_empty());
+    }
+
+    #[test]
+    fn store_labels_and_variable_names() {
+        for good in ["default", "a", "user-sessions", "cache_2", "a1-b2_c3"] {
+            assert_eq!(check_store_label(good), Ok(()), "{good}");
+        }
+        let long = "a".repeat(65);
+        for bad in [
+            "", "Default", "1abc", "-a", "a-", "a--b", "a/b", "..", "a.db", &long,
+        ] {
+            assert!(check_store_label(bad).is_err(), "{bad}");
+        }
+        for good in ["a", "abc", "a1b2c3", "a_1", "a_1_b_3"] {
+            assert_eq!(check_variable_name(good), Ok(()), "{good}");
+        }
+        // Spin's own `keys_bad` list.
+        for bad in ["", "aX", "1bc", "_x", "x.y", "x_", "a__b", "x-y"] {
+            assert!(check_variable_name(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
     fn rejects_unusable_values() {
-        let cases: [(HostConfig, &str); 5] = [
+        let cases: [(HostConfig, &str); 8] = [
             (HostConfig::default(), "component"),
             (
                 HostConfig {
@@ -157,6 +260,27 @@ mod tests {
                     ..valid()
                 },
                 "cache_dir",
+            ),
+            (
+                HostConfig {
+                    key_value_dir: PathBuf::new(),
+                    ..valid()
+                },
+                "key_value_dir",
+            ),
+            (
+                HostConfig {
+                    key_value_stores: vec!["default".into(), "../escape".into()],
+                    ..valid()
+                },
+                "key_value_stores",
+            ),
+            (
+                HostConfig {
+                    variables: BTreeMap::from([("API_URL".into(), "x".into())]),
+                    ..valid()
+                },
+                "variables",
             ),
         ];
         for (config, expected) in cases {

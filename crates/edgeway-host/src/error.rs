@@ -69,6 +69,16 @@ pub enum HostError {
         reason: String,
     },
 
+    /// The key-value directory could not be created.
+    #[error("cannot create the key-value directory {path}")]
+    KeyValueDir {
+        /// The configured `key_value_dir`.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
     /// The listening socket could not be bound.
     #[error("cannot listen on {addr}")]
     Bind {

@@ -18,7 +18,7 @@ use wasmtime_wasi_http::p2::bindings::{Proxy, ProxyPre};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 use crate::guest_output::RequestId;
-use crate::state::{StoreData, begin_request, new_store};
+use crate::state::{Shared, StoreData, begin_request, new_store};
 
 /// At most this many idle instances are kept for reuse; more would only hold
 /// memory (concurrency above it instantiates fresh instances).
@@ -52,6 +52,7 @@ struct Warm {
 /// Runs requests in instances of one pre-instantiated component.
 pub(crate) struct Runner {
     pre: ProxyPre<StoreData>,
+    shared: Shared,
     max_memory_bytes: usize,
     timeout: Duration,
     reuse: u32,
@@ -59,15 +60,18 @@ pub(crate) struct Runner {
 }
 
 impl Runner {
-    /// A runner for `pre` with the per-request limits.
+    /// A runner for `pre`, whose instances share `shared`, with the
+    /// per-request limits.
     pub(crate) fn new(
         pre: ProxyPre<StoreData>,
+        shared: Shared,
         max_memory_bytes: usize,
         timeout: Duration,
         reuse: u32,
     ) -> Self {
         Self {
             pre,
+            shared,
             max_memory_bytes,
             timeout,
             reuse,
@@ -116,7 +120,12 @@ impl Runner {
                 warm
             }
             None => {
-                let mut store = new_store(self.pre.engine(), self.max_memory_bytes, deadline);
+                let mut store = new_store(
+                    self.pre.engine(),
+                    &self.shared,
+                    self.max_memory_bytes,
+                    deadline,
+                );
                 store.data().current.set(id.clone());
                 match self.pre.instantiate_async(&mut store).await {
                     Ok(proxy) => Warm {

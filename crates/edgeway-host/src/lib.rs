@@ -6,8 +6,11 @@
 //! 1. [`Host::bind`] builds the engine the way Spin does (pooling allocator
 //!    with Spin's limits, including at most 32 linear memories per component;
 //!    epoch interruption; copy-on-write memory images), loads the compiled
-//!    component from the cache or compiles it, links WASI 0.2 and `wasi:http`,
-//!    pre-instantiates, and binds the socket (`engine`, `cache`, `state`).
+//!    component from the cache or compiles it, links WASI 0.2, `wasi:http`
+//!    and Spin's `wasi:keyvalue` (SQLite files under
+//!    [`HostConfig::key_value_dir`]) and `wasi:config` (the resolved
+//!    [`HostConfig::variables`]), pre-instantiates, and binds the socket
+//!    (`engine`, `cache`, `state`, `key_value`, `config_store`).
 //! 2. [`Host::serve`] accepts connections, one task each (`serve`).
 //! 3. `/.well-known/spin/health` is answered by the host; a path outside the
 //!    trigger route gets `404`; otherwise Spin's `spin-*` headers are added
@@ -24,11 +27,13 @@
 mod body;
 mod cache;
 mod config;
+mod config_store;
 mod dispatch;
 mod engine;
 mod error;
 mod guest_output;
 mod instance;
+mod key_value;
 mod problem;
 mod route;
 mod serve;

@@ -19,8 +19,9 @@ use crate::dispatch::Dispatcher;
 use crate::engine;
 use crate::error::{HostError, chain};
 use crate::instance::Runner;
+use crate::key_value::KeyValueStores;
 use crate::route::TriggerRoute;
-use crate::state::add_to_linker;
+use crate::state::{Shared, add_to_linker};
 
 /// A bound host, ready to serve one component.
 ///
@@ -46,7 +47,8 @@ pub struct Host {
 }
 
 impl Host {
-    /// Validates `config`, creates the engine (pooling allocator, as Spin's),
+    /// Validates `config`, creates the key-value directory, creates the
+    /// engine (pooling allocator, as Spin's),
     /// loads the component from the compile cache or compiles it (and fills
     /// the cache), pre-instantiates it and binds the listener. Everything that
     /// can fail fails here, before serving.
@@ -56,6 +58,13 @@ impl Host {
     pub async fn bind(config: HostConfig) -> Result<Host, HostError> {
         config.validate()?;
         let route = TriggerRoute::parse(&config.trigger_route)?;
+        let shared = Shared {
+            key_value: Arc::new(KeyValueStores::new(
+                &config.key_value_dir,
+                &config.key_value_stores,
+            )?),
+            variables: Arc::new(config.variables.clone()),
+        };
 
         // Engine creation probes the address space and compiling can take
         // seconds: keep both off the async workers.
@@ -94,7 +103,13 @@ impl Host {
 
         announce(local_addr).map_err(HostError::Stdout)?;
 
-        let runner = Runner::new(pre, config.max_memory_bytes, config.timeout, config.reuse);
+        let runner = Runner::new(
+            pre,
+            shared,
+            config.max_memory_bytes,
+            config.timeout,
+            config.reuse,
+        );
         Ok(Host {
             listener,
             local_addr,

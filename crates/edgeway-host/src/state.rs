@@ -1,7 +1,9 @@
 //! Per-instance host state (the `T` of `Store<T>`), the linker, and what the
-//! component may reach: exactly what Spin gives a component that declares no
-//! files, environment, variables or outbound hosts.
+//! component may reach: what Spin gives a component that declares no files,
+//! environment or outbound hosts, plus its declared key-value stores and its
+//! variables.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use wasmtime::component::{Linker, ResourceTable};
@@ -9,7 +11,18 @@ use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 
+use crate::config_store::{self, ConfigView, Variables};
 use crate::guest_output::{CurrentRequest, GuestOutput};
+use crate::key_value::{self, KeyValueStores, KeyValueView};
+
+/// What all instances of the component share.
+#[derive(Clone)]
+pub(crate) struct Shared {
+    /// The stores behind `wasi:keyvalue`.
+    pub(crate) key_value: Arc<KeyValueStores>,
+    /// The resolved variables behind `wasi:config`.
+    pub(crate) variables: Arc<Variables>,
+}
 
 /// The host state of one component instance.
 pub(crate) struct StoreData {
@@ -18,6 +31,7 @@ pub(crate) struct StoreData {
     http: WasiHttpCtx,
     hooks: OutboundPolicy,
     limits: StoreLimits,
+    shared: Shared,
     /// When the current request must be finished; read by the epoch callback.
     deadline: Instant,
     /// The request being served, for guest output and host logs.
@@ -43,15 +57,31 @@ impl WasiHttpView for StoreData {
     }
 }
 
+impl StoreData {
+    fn key_value(&mut self) -> KeyValueView<'_> {
+        KeyValueView {
+            table: &mut self.table,
+            stores: &self.shared.key_value,
+        }
+    }
+
+    fn config(&mut self) -> ConfigView<'_> {
+        ConfigView(&self.shared.variables)
+    }
+}
+
 /// Adds every interface the component may import to `linker`.
 ///
 /// All of WASI 0.2 (components built with Rust std, Python or JavaScript
 /// import `wasi:cli`, `wasi:filesystem` and `wasi:sockets` even when unused;
-/// Spin provides them too) plus `wasi:http`. New host interfaces (e.g. Spin's
-/// `wasi:keyvalue` and `wasi:config`) are added here.
+/// Spin provides them too), `wasi:http`, and Spin's versions of
+/// `wasi:keyvalue` (`@0.2.0-draft2`) and `wasi:config`
+/// (`@0.2.0-draft-2024-09-27`).
 pub(crate) fn add_to_linker(linker: &mut Linker<StoreData>) -> wasmtime::Result<()> {
     wasmtime_wasi::p2::add_to_linker_async(linker)?;
-    wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)?;
+    key_value::add_to_linker(linker, StoreData::key_value)?;
+    config_store::add_to_linker(linker, StoreData::config)
 }
 
 /// Creates a store for one instance, with the memory limit and the deadline
@@ -59,6 +89,7 @@ pub(crate) fn add_to_linker(linker: &mut Linker<StoreData>) -> wasmtime::Result<
 /// set before instantiation, which may already run guest code).
 pub(crate) fn new_store(
     engine: &Engine,
+    shared: &Shared,
     max_memory_bytes: usize,
     deadline: Instant,
 ) -> Store<StoreData> {
@@ -79,6 +110,7 @@ pub(crate) fn new_store(
         limits: StoreLimitsBuilder::new()
             .memory_size(max_memory_bytes)
             .build(),
+        shared: shared.clone(),
         deadline,
         current,
     };

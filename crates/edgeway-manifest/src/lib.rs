@@ -19,7 +19,14 @@ mod diagnostic;
 mod gateway_source;
 mod load;
 mod model;
+mod policies;
+mod routes;
+#[cfg(test)]
+mod tests;
 
 pub use diagnostic::{Diagnostic, Location, ManifestError};
 pub use gateway_source::gateway_source;
 pub use model::{Handler, Manifest, RouteDecl};
+pub use policies::{
+    ApiKeySettings, AuthDecl, CorsDecl, JwtSettings, RateKeyDecl, RateLimitDecl, RouteSettings,
+};

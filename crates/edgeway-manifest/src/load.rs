@@ -1,11 +1,12 @@
 use std::path::{Path, PathBuf};
 
-use edgeway_router::{InsertError, Methods, Router};
 use indexmap::IndexMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::{Diagnostic, Handler, Location, Manifest, ManifestError, RouteDecl};
+use crate::policies::{ApiKeySettings, JwtSettings, RawSettings, RouteSettings};
+use crate::routes::{Capabilities, check_policy_settings, check_routes};
+use crate::{Diagnostic, Handler, Location, Manifest, ManifestError};
 
 #[derive(Deserialize)]
 struct RawManifest {
@@ -37,6 +38,10 @@ struct RawApplication {
 struct RawComponent {
     source: Option<Spanned<toml::Value>>,
     #[serde(default)]
+    key_value_stores: Vec<String>,
+    #[serde(default)]
+    variables: IndexMap<String, toml::Value>,
+    #[serde(default)]
     tool: RawTools,
 }
 
@@ -51,7 +56,11 @@ struct RawEdgeway {
     #[serde(default)]
     handlers: IndexMap<Spanned<String>, Spanned<RawHandler>>,
     #[serde(default)]
-    routes: IndexMap<Spanned<String>, Spanned<String>>,
+    routes: IndexMap<Spanned<String>, Spanned<toml::Value>>,
+    #[serde(default)]
+    policies: Option<Spanned<RawSettings>>,
+    api_key: Option<ApiKeySettings>,
+    jwt: Option<Spanned<JwtSettings>>,
 }
 
 #[derive(Deserialize)]
@@ -61,18 +70,18 @@ struct RawHandler {
 }
 
 /// Collects diagnostics against one file.
-struct Checker<'s> {
-    file: &'s Path,
+pub(crate) struct Checker<'s> {
+    pub(crate) file: &'s Path,
     source: &'s str,
-    found: Vec<Diagnostic>,
+    pub(crate) found: Vec<Diagnostic>,
 }
 
 impl Checker<'_> {
-    fn location(&self, offset: usize) -> Location {
+    pub(crate) fn location(&self, offset: usize) -> Location {
         Location::at(self.file, self.source, offset)
     }
 
-    fn error(&mut self, offset: usize, message: String, hint: Option<String>) {
+    pub(crate) fn error(&mut self, offset: usize, message: String, hint: Option<String>) {
         let location = self.location(offset);
         self.found.push(Diagnostic {
             location,
@@ -127,7 +136,11 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
             let span = component.span();
             let component = component.into_inner();
             let edgeway = component.tool.edgeway?;
-            Some((id, span, component.source, edgeway))
+            let capabilities = (
+                component.key_value_stores,
+                component.variables.into_keys().collect::<Vec<_>>(),
+            );
+            Some((id, span, component.source, capabilities, edgeway))
         })
         .collect::<Vec<_>>();
     if edgeway_components.len() != 1 {
@@ -142,7 +155,7 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
         );
         return None;
     }
-    let (component_id, span, source, edgeway) = edgeway_components.remove(0);
+    let (component_id, span, source, (stores, variables), edgeway) = edgeway_components.remove(0);
     let output = match source.as_ref().map(|s| s.get_ref()) {
         Some(toml::Value::String(file)) => PathBuf::from(file),
         _ => {
@@ -176,8 +189,18 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
             Some(format!("add one: [component.{component_id}.tool.edgeway.handlers] greet = {{ path = \"components/greet\" }}")),
         );
     }
-    let routes = check_routes(checker, edgeway.routes, &handlers);
-    Some(Manifest {
+    let defaults = match &edgeway.policies {
+        Some(policies) => policies
+            .get_ref()
+            .apply(&RouteSettings::default())
+            .unwrap_or_else(|message| {
+                checker.error(policies.span().start, message, None);
+                RouteSettings::default()
+            }),
+        None => RouteSettings::default(),
+    };
+    let routes = check_routes(checker, edgeway.routes, &handlers, &defaults);
+    let mut manifest = Manifest {
         path: checker.file.to_owned(),
         app_name: raw.application.name,
         component_id,
@@ -185,7 +208,23 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
         output,
         handlers,
         routes,
-    })
+        access_log: defaults.access_log,
+        api_key: None,
+        jwt: None,
+    };
+    let capabilities = Capabilities {
+        component_offset: span.start,
+        stores: &stores,
+        variables: &variables,
+    };
+    check_policy_settings(
+        checker,
+        &mut manifest,
+        edgeway.api_key,
+        edgeway.jwt,
+        &capabilities,
+    );
+    Some(manifest)
 }
 
 /// Words that cannot name a handler: it becomes a WIT import and a Rust function beside the
@@ -195,7 +234,9 @@ const RESERVED: &[&str] = &[
     "async",
     "await",
     "borrow",
+    "caller",
     "constructor",
+    "context",
     "crate",
     "dispatch",
     "enum",
@@ -276,106 +317,4 @@ fn check_handlers(
         });
     }
     handlers
-}
-
-/// Splits `"GET,POST /path"` (or a bare `"/path"`, meaning any method).
-fn parse_route_key(key: &str) -> Result<(Methods, &str), (String, String)> {
-    let Some((methods, pattern)) = key.trim().split_once(char::is_whitespace) else {
-        return Ok((Methods::ANY, key.trim()));
-    };
-    let mut set = Methods::NONE;
-    for name in methods.split(',').map(str::trim) {
-        let method = match name.to_ascii_uppercase().as_str() {
-            "ANY" | "*" => Methods::ANY,
-            upper => Methods::from_name(upper).ok_or_else(|| {
-                (
-                    format!("route `{key}` has unknown method `{name}`"),
-                    "use GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY, separated by commas"
-                        .to_owned(),
-                )
-            })?,
-        };
-        set = set.union(method);
-    }
-    Ok((set, pattern.trim()))
-}
-
-fn check_routes(
-    checker: &mut Checker<'_>,
-    raw: IndexMap<Spanned<String>, Spanned<String>>,
-    handlers: &[Handler],
-) -> Vec<RouteDecl> {
-    let mut routes: Vec<RouteDecl> = Vec::new();
-    for (key, handler) in &raw {
-        let offset = key.span().start;
-        let (methods, pattern) = match parse_route_key(key.get_ref()) {
-            Ok(parsed) => parsed,
-            Err((message, hint)) => {
-                checker.error(offset, message, Some(hint));
-                continue;
-            }
-        };
-        if pattern.starts_with("/.well-known/spin") {
-            checker.error(
-                offset,
-                format!("route `{pattern}` is reserved by Spin"),
-                Some("choose a path outside /.well-known/spin/".into()),
-            );
-            continue;
-        }
-        if !handlers.iter().any(|h| h.name == *handler.get_ref()) {
-            let declared: Vec<&str> = handlers.iter().map(|h| h.name.as_str()).collect();
-            checker.error(
-                handler.span().start,
-                format!(
-                    "route `{}` names unknown handler `{}`",
-                    key.get_ref(),
-                    handler.get_ref()
-                ),
-                Some(format!(
-                    "declared handlers: {}; add it under [component.<id>.tool.edgeway.handlers]",
-                    declared.join(", ")
-                )),
-            );
-        }
-        routes.push(RouteDecl {
-            methods,
-            pattern: pattern.to_owned(),
-            handler: handler.get_ref().clone(),
-            location: checker.location(offset),
-        });
-    }
-    let mut router = Router::new();
-    let mut valid = Vec::new();
-    for route in &routes {
-        match router.insert(route.methods, &route.pattern, ()) {
-            Ok(()) => valid.push(route.clone()),
-            Err(InsertError::Conflict {
-                existing,
-                existing_methods,
-                overlap,
-                ..
-            }) => {
-                let first = valid
-                    .iter()
-                    .find(|r: &&RouteDecl| r.pattern == existing && r.methods == existing_methods)
-                    .map(|r| r.location.line)
-                    .unwrap_or_default();
-                checker.found.push(Diagnostic {
-                    message: format!(
-                        "route `{} {}` matches the same requests as `{existing_methods} {existing}` on line {first} (methods in both: {overlap})",
-                        route.methods, route.pattern
-                    ),
-                    hint: Some("remove one of them, or give them methods that do not overlap".into()),
-                    location: route.location.clone(),
-                });
-            }
-            Err(error) => checker.found.push(Diagnostic {
-                message: error.to_string(),
-                hint: Some("routes use Spin's syntax: `/exact`, `/users/:id`, `/files/...`".into()),
-                location: route.location.clone(),
-            }),
-        }
-    }
-    valid
 }

@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use edgeway_router::{Methods, Router};
 
 use crate::Location;
+use crate::policies::{ApiKeySettings, AuthDecl, JwtSettings, RouteSettings};
 
 /// A validated edgeway application.
 #[derive(Debug, Clone)]
@@ -23,6 +24,12 @@ pub struct Manifest {
     pub handlers: Vec<Handler>,
     /// The routes, in manifest order.
     pub routes: Vec<RouteDecl>,
+    /// Whether requests that match no route are written to the access log.
+    pub access_log: bool,
+    /// Where API keys come from, if a route needs one.
+    pub api_key: Option<ApiKeySettings>,
+    /// How JWTs are checked, if a route needs one.
+    pub jwt: Option<JwtSettings>,
 }
 
 /// A handler component named in the manifest.
@@ -45,6 +52,8 @@ pub struct RouteDecl {
     pub pattern: String,
     /// The handler's name.
     pub handler: String,
+    /// The policies it enforces.
+    pub settings: RouteSettings,
     /// Where it is declared.
     pub location: Location,
 }
@@ -58,19 +67,33 @@ impl Manifest {
         }
     }
 
-    /// The routes in priority order, each with the index of its handler in
-    /// [`Manifest::handlers`].
+    /// The routes in priority order, each with its index in [`Manifest::routes`].
     pub fn router(&self) -> Router<'_, usize> {
         let mut router = Router::new();
-        for route in &self.routes {
-            let handler = self
-                .handler_index(&route.handler)
-                .expect("validated on load");
+        for (index, route) in self.routes.iter().enumerate() {
             router
-                .insert(route.methods, &route.pattern, handler)
+                .insert(route.methods, &route.pattern, index)
                 .expect("routes were validated on load");
         }
         router
+    }
+
+    /// The gateway's cargo features this manifest needs: the policies that bring code or
+    /// imports of their own.
+    pub fn gateway_features(&self) -> Vec<&'static str> {
+        let uses =
+            |wanted: fn(&RouteSettings) -> bool| self.routes.iter().any(|r| wanted(&r.settings));
+        let mut features = Vec::new();
+        if uses(|s| s.auth == AuthDecl::ApiKey) {
+            features.push("api-key");
+        }
+        if uses(|s| matches!(s.auth, AuthDecl::Jwt { .. })) {
+            features.push("jwt");
+        }
+        if uses(|s| s.rate_limit.is_some()) {
+            features.push("rate-limit");
+        }
+        features
     }
 
     /// The position of the handler called `name`.

@@ -15,6 +15,7 @@
 pub mod access_log;
 pub mod api_key;
 pub mod cors;
+#[cfg(feature = "jwt")]
 pub mod jwt;
 mod policy;
 pub mod rate_limit;

@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow, bail};
 use edgeway_compose::{ComposeError, Handler, SPIN_MAX_MEMORIES, inspect};
-use edgeway_manifest::Manifest;
+use edgeway_manifest::{Diagnostic, Manifest, ManifestError};
 
 use crate::cargo::Workspace;
 use crate::progress::Step;
@@ -60,7 +60,12 @@ pub fn build(manifest_path: &Path) -> anyhow::Result<Built> {
     names.push(GATEWAY_PACKAGE);
     names.dedup();
     let manifest_abs = manifest_path.canonicalize()?;
-    workspace.build(&names, &[("EDGEWAY_MANIFEST", &manifest_abs)])?;
+    let features: Vec<String> = manifest
+        .gateway_features()
+        .iter()
+        .map(|f| format!("{GATEWAY_PACKAGE}/{f}"))
+        .collect();
+    workspace.build(&names, &features, &[("EDGEWAY_MANIFEST", &manifest_abs)])?;
     step.done(&format!("{} components", names.len()));
 
     let step = Step::start("Composing");
@@ -87,9 +92,13 @@ pub fn build(manifest_path: &Path) -> anyhow::Result<Built> {
     let composed =
         edgeway_compose::compose(&gateway_wasm, &handlers).map_err(|error| match &error {
             ComposeError::MissingContract { name, .. } => {
-                let location =
-                    &manifest.handlers[manifest.handler_index(name).unwrap_or_default()].location;
-                anyhow!("{location}: error: {error}")
+                let handler = &manifest.handlers[manifest.handler_index(name).unwrap_or_default()];
+                let hint = "build it against the `http-handler` world of wit/handler.wit (edgeway-sdk does)";
+                anyhow!(ManifestError::Invalid(vec![Diagnostic {
+                    location: handler.location.clone(),
+                    message: error.to_string(),
+                    hint: Some(hint.into()),
+                }]))
             }
             _ => anyhow!(error),
         })?;

@@ -108,14 +108,23 @@ impl Workspace {
         )
     }
 
-    /// Builds `packages` in release mode for [`WASM_TARGET`]; `envs` reach the build scripts.
-    pub fn build(&self, packages: &[&str], envs: &[(&str, &Path)]) -> anyhow::Result<()> {
+    /// Builds `packages` in release mode for [`WASM_TARGET`] with `features` (`package/feature`);
+    /// `envs` reach the build scripts.
+    pub fn build(
+        &self,
+        packages: &[&str],
+        features: &[String],
+        envs: &[(&str, &Path)],
+    ) -> anyhow::Result<()> {
         let mut command = cargo();
         command
             .args(["build", "--release", "--target", WASM_TARGET])
             .current_dir(&self.root);
         for package in packages {
             command.args(["-p", package]);
+        }
+        if !features.is_empty() {
+            command.args(["--features", &features.join(",")]);
         }
         for (name, value) in envs {
             command.env(name, value);

@@ -44,7 +44,13 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // Manifest diagnostics carry their own `file:line:col: error:` prefix.
+            match error.downcast_ref::<edgeway_manifest::ManifestError>() {
+                Some(diagnostics @ edgeway_manifest::ManifestError::Invalid(_)) => {
+                    eprintln!("{diagnostics}")
+                }
+                _ => eprintln!("error: {error:#}"),
+            }
             ExitCode::FAILURE
         }
     }

@@ -10,11 +10,11 @@ pub fn print(manifest_path: &Path) -> anyhow::Result<()> {
         .routes()
         .iter()
         .map(|route| {
-            let handler = &manifest.handlers[route.value];
+            let handler = &manifest.routes[route.value].handler;
             [
                 route.methods.to_string(),
                 route.pattern.to_owned(),
-                handler.name.clone(),
+                handler.clone(),
             ]
         })
         .collect();

@@ -1,0 +1,47 @@
+//! What the gateway asks of its host: randomness, the clock, configuration (Spin variables
+//! through `wasi:config`) and counters (`wasi:keyvalue`). Each import exists in the gateway's
+//! world only when the manifest uses a policy that needs it.
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// `N` random bytes. Ids only need to be unique enough to read logs, so a host without
+/// randomness gets zeros rather than a failed request.
+pub fn random<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    let _ = getrandom::fill(&mut bytes);
+    bytes
+}
+
+/// Time since the Unix epoch.
+pub fn now() -> std::time::Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+/// The gateway component's variable `name`.
+#[cfg(feature = "secrets")]
+pub fn variable(name: &str) -> Result<String, String> {
+    use crate::app::wasi::config::store;
+    match store::get(name) {
+        Ok(Some(value)) => Ok(value),
+        Ok(None) => Err(format!(
+            "the variable `{name}` is not set for the gateway component"
+        )),
+        Err(error) => Err(format!("reading the variable `{name}` failed: {error:?}")),
+    }
+}
+
+/// Adds one to the counter `key` in the `default` store and returns the new count. When it
+/// is the first count of a window, the previous window's counter is deleted.
+#[cfg(feature = "rate-limit")]
+pub fn count(key: &str, previous: &str) -> Result<i64, String> {
+    use crate::app::wasi::keyvalue::{atomics, store};
+    let bucket = store::open("default")
+        .map_err(|e| format!("opening the `default` key-value store failed: {e:?}"))?;
+    let count = atomics::increment(&bucket, key, 1)
+        .map_err(|e| format!("counting in the key-value store failed: {e:?}"))?;
+    if count == 1 {
+        let _ = bucket.delete(previous);
+    }
+    Ok(count)
+}
