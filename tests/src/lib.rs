@@ -2,6 +2,7 @@
 //! real socket.
 mod http;
 mod server;
+pub mod tokens;
 
 pub use http::{Response, get, request};
 pub use server::{Server, edgeway, repo_root, test_app};

@@ -32,6 +32,9 @@ pub fn edgeway() -> Command {
     command
 }
 
+/// Servers started by this process, to give each its own store.
+static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// A running `edgeway up`, stopped when dropped.
 pub struct Server {
     pub addr: SocketAddr,
@@ -41,9 +44,26 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `edgeway up --host local` on a free port with the manifest and extra arguments,
-    /// and waits until it serves.
-    pub fn start(manifest: &Path, args: &[&str]) -> Server {
+    /// Starts `edgeway up --host local` on a free port with the manifest, extra arguments and
+    /// environment, and a key-value store of its own; waits until it serves.
+    pub fn start(manifest: &Path, args: &[&str], envs: &[(&str, &str)]) -> Server {
+        let key_value_dir = std::env::temp_dir().join(format!(
+            "edgeway-test-kv-{}-{}",
+            std::process::id(),
+            SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&key_value_dir);
+        Server::start_with_store(manifest, args, envs, &key_value_dir)
+    }
+
+    /// Like [`Server::start`], keeping key-value data in `key_value_dir` (to test that data
+    /// outlives a restart).
+    pub fn start_with_store(
+        manifest: &Path,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        key_value_dir: &Path,
+    ) -> Server {
         let mut command = edgeway();
         command
             .args([
@@ -55,7 +75,10 @@ impl Server {
                 "--manifest",
             ])
             .arg(manifest)
+            .arg("--key-value-dir")
+            .arg(key_value_dir)
             .args(args)
+            .envs(envs.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         // Stop the server when the test process ends, however it ends.
@@ -127,5 +150,11 @@ impl Drop for Server {
 /// The test app (tests/app/spin.toml) on the local host, shared by the tests of a process.
 pub fn test_app() -> &'static Server {
     static APP: OnceLock<Server> = OnceLock::new();
-    APP.get_or_init(|| Server::start(&repo_root().join("tests/app/spin.toml"), &[]))
+    APP.get_or_init(|| {
+        Server::start(
+            &repo_root().join("tests/app/spin.toml"),
+            &[],
+            &crate::tokens::variables(),
+        )
+    })
 }

@@ -23,6 +23,7 @@ mod policies;
 mod routes;
 #[cfg(test)]
 mod tests;
+mod variables;
 
 pub use diagnostic::{Diagnostic, Location, ManifestError};
 pub use gateway_source::gateway_source;
@@ -30,3 +31,4 @@ pub use model::{Handler, Manifest, RouteDecl};
 pub use policies::{
     ApiKeySettings, AuthDecl, CorsDecl, JwtSettings, RateKeyDecl, RateLimitDecl, RouteSettings,
 };
+pub use variables::{AppVariable, Variables};

@@ -6,13 +6,15 @@ use toml::Spanned;
 
 use crate::policies::{ApiKeySettings, JwtSettings, RawSettings, RouteSettings};
 use crate::routes::{Capabilities, check_policy_settings, check_routes};
-use crate::{Diagnostic, Handler, Location, Manifest, ManifestError};
+use crate::{AppVariable, Diagnostic, Handler, Location, Manifest, ManifestError, Variables};
 
 #[derive(Deserialize)]
 struct RawManifest {
     application: RawApplication,
     #[serde(default)]
     trigger: RawTriggers,
+    #[serde(default)]
+    variables: IndexMap<String, Spanned<toml::Value>>,
     #[serde(default)]
     component: IndexMap<String, Spanned<RawComponent>>,
 }
@@ -136,10 +138,7 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
             let span = component.span();
             let component = component.into_inner();
             let edgeway = component.tool.edgeway?;
-            let capabilities = (
-                component.key_value_stores,
-                component.variables.into_keys().collect::<Vec<_>>(),
-            );
+            let capabilities = (component.key_value_stores, component.variables);
             Some((id, span, component.source, capabilities, edgeway))
         })
         .collect::<Vec<_>>();
@@ -155,7 +154,14 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
         );
         return None;
     }
-    let (component_id, span, source, (stores, variables), edgeway) = edgeway_components.remove(0);
+    let (component_id, span, source, (stores, component_variables), edgeway) =
+        edgeway_components.remove(0);
+    let variables = check_variables(checker, raw.variables, component_variables, span.start);
+    let variable_names: Vec<String> = variables
+        .component
+        .iter()
+        .map(|(name, _)| name.clone())
+        .collect();
     let output = match source.as_ref().map(|s| s.get_ref()) {
         Some(toml::Value::String(file)) => PathBuf::from(file),
         _ => {
@@ -211,11 +217,13 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
         access_log: defaults.access_log,
         api_key: None,
         jwt: None,
+        key_value_stores: stores.clone(),
+        variables,
     };
     let capabilities = Capabilities {
         component_offset: span.start,
         stores: &stores,
-        variables: &variables,
+        variables: &variable_names,
     };
     check_policy_settings(
         checker,
@@ -225,6 +233,50 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
         &capabilities,
     );
     Some(manifest)
+}
+
+/// Reads `[variables]` and the component's templates, checking that every template refers
+/// to a declared variable.
+fn check_variables(
+    checker: &mut Checker<'_>,
+    app: IndexMap<String, Spanned<toml::Value>>,
+    component: IndexMap<String, toml::Value>,
+    component_offset: usize,
+) -> Variables {
+    let mut variables = Variables::default();
+    for (name, value) in app {
+        match value.get_ref().clone().try_into::<AppVariable>() {
+            Ok(variable) => {
+                variables.app.insert(name, variable);
+            }
+            Err(error) => checker.error(
+                value.span().start,
+                format!("variable `{name}`: {}", error.message().trim()),
+                Some("write `name = { default = \"...\" }` or `name = { required = true, secret = true }`".into()),
+            ),
+        }
+    }
+    for (key, template) in component {
+        let Some(template) = template.as_str().map(str::to_owned) else {
+            checker.error(
+                component_offset,
+                format!("component variable `{key}` must be a string template"),
+                None,
+            );
+            continue;
+        };
+        for name in Variables::references(&template) {
+            if !variables.app.contains_key(name) {
+                checker.error(
+                    component_offset,
+                    format!("component variable `{key}` refers to `{name}`, which is not declared in [variables]"),
+                    Some(format!("add `{name} = {{ required = true }}` under [variables]")),
+                );
+            }
+        }
+        variables.component.push((key, template));
+    }
+    variables
 }
 
 /// Words that cannot name a handler: it becomes a WIT import and a Rust function beside the

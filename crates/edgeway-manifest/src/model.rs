@@ -30,6 +30,10 @@ pub struct Manifest {
     pub api_key: Option<ApiKeySettings>,
     /// How JWTs are checked, if a route needs one.
     pub jwt: Option<JwtSettings>,
+    /// The key-value stores the component may open (`key_value_stores`).
+    pub key_value_stores: Vec<String>,
+    /// The app's variables and the component's templates over them.
+    pub variables: crate::Variables,
 }
 
 /// A handler component named in the manifest.

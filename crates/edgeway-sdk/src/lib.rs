@@ -21,6 +21,7 @@
 
 #[doc(hidden)]
 #[allow(missing_docs)]
+#[cfg(not(feature = "key-value"))]
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
@@ -28,6 +29,25 @@ pub mod bindings {
         pub_export_macro: true,
         default_bindings_module: "edgeway_sdk::bindings",
     });
+}
+
+#[doc(hidden)]
+#[allow(missing_docs)]
+#[cfg(feature = "key-value")]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "stateful-handler",
+        pub_export_macro: true,
+        default_bindings_module: "edgeway_sdk::bindings",
+        generate_all,
+    });
+}
+
+/// Spin's key-value store (`wasi:keyvalue@0.2.0-draft2`), with the `key-value` feature.
+#[cfg(feature = "key-value")]
+pub mod key_value {
+    pub use crate::bindings::wasi::keyvalue::{atomics, store};
 }
 
 pub use bindings::export;

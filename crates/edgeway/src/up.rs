@@ -21,6 +21,16 @@ pub struct UpArgs {
     /// request, as Spin does for WASI 0.2 components).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     reuse: u32,
+    /// Local host: wall-clock limit per request, in seconds (runaway handlers get a 504).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    timeout: u64,
+    /// Local host: memory limit per request, in MiB.
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..))]
+    max_memory: u64,
+    /// Local host: where key-value stores keep their data [default: .edgeway/key-value beside
+    /// the manifest].
+    #[arg(long)]
+    key_value_dir: Option<std::path::PathBuf>,
     /// Serve what the last build wrote, without building.
     #[arg(long)]
     no_build: bool,
@@ -52,13 +62,25 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
     } else {
         build(manifest_path)?
     };
+    let variables = manifest
+        .variables
+        .resolve(|name| std::env::var(name).ok())
+        .map_err(|error| anyhow::anyhow!("{}: {error}", manifest.path.display()))?;
     let config = HostConfig {
         listen: args.listen,
         component: output,
         cache_dir: manifest.dir().join("target/edgeway/cache"),
         trigger_route: manifest.trigger_route.clone(),
         reuse: args.reuse,
-        ..HostConfig::default()
+        timeout: std::time::Duration::from_secs(args.timeout),
+        max_memory_bytes: usize::try_from(args.max_memory << 20)?,
+        // Spin keeps the default store in a SQLite file under the app's `.spin/`; edgeway
+        // keeps it under `.edgeway/`, so data survives restarts the same way.
+        key_value_dir: args
+            .key_value_dir
+            .unwrap_or_else(|| manifest.dir().join(".edgeway/key-value")),
+        key_value_stores: manifest.key_value_stores.clone(),
+        variables,
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
