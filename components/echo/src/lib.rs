@@ -32,9 +32,21 @@ impl Handler for Echo {
                 "body_length": request.body.len(),
                 "request_id": request.context.request_id,
                 "route": request.context.route,
+                "caller": caller(&request),
             }),
         ))
     }
+}
+
+/// Who the route's auth recognised (`null` on routes without auth); JWT claims as JSON.
+fn caller(request: &Request) -> Value {
+    request.context.caller.as_ref().map_or(Value::Null, |caller| {
+        json!({
+            "scheme": caller.scheme,
+            "name": caller.name,
+            "claims": serde_json::from_str::<Value>(&caller.claims).unwrap_or(Value::Null),
+        })
+    })
 }
 
 /// Standard base64 with padding (RFC 4648 §4).
