@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building edgeway needs and is missing. Safe to run again: each step checks first.
+# Only crates.io, PyPI, npm and Debian's packages are used, at pinned versions.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "edgeway needs Rust (cargo and rustup, Rust 1.95 or newer)." >&2
@@ -10,4 +12,44 @@ fi
 # Handlers and the gateway are WASI 0.2 components.
 if ! rustup target list --installed | grep -qx wasm32-wasip2; then
   rustup target add wasm32-wasip2
+fi
+
+# Python and JavaScript handlers are built with tools kept in the project, under .edgeway/tools.
+TOOLS=.edgeway/tools
+COMPONENTIZE_PY=0.25.1
+
+apt_install() {
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "edgeway needs $* (no apt-get here to install it)." >&2
+    exit 1
+  fi
+  if [ -z "${APT_UPDATED:-}" ]; then
+    apt-get update -qq
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# componentize-py, in a virtual environment of its own.
+if ! "$TOOLS/python/bin/componentize-py" --version 2>/dev/null | grep -qx "componentize-py $COMPONENTIZE_PY"; then
+  command -v python3 >/dev/null 2>&1 || apt_install python3
+  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    apt_install python3-venv
+  fi
+  rm -rf "$TOOLS/python"
+  python3 -m venv "$TOOLS/python"
+  "$TOOLS/python/bin/pip" install --quiet --disable-pip-version-check "componentize-py==$COMPONENTIZE_PY"
+fi
+
+# componentize-js and the WASI shim it imports, exactly as crates/edgeway-sdk-js's lock says.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  apt_install nodejs npm
+fi
+LOCK=crates/edgeway-sdk-js/package-lock.json
+INSTALLED="$TOOLS/js/node_modules/.edgeway-package-lock.json"
+if ! cmp -s "$LOCK" "$INSTALLED"; then
+  mkdir -p "$TOOLS/js"
+  cp crates/edgeway-sdk-js/package.json "$LOCK" "$TOOLS/js/"
+  (cd "$TOOLS/js" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$LOCK" "$INSTALLED"
 fi

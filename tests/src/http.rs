@@ -36,6 +36,23 @@ impl Response {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
+
+    /// Asserts that this is an RFC 9457 problem with `status` and the type
+    /// `urn:edgeway:problem:<kind>`, carrying the response's request id; returns its body.
+    pub fn problem(&self, status: u16, kind: &str) -> serde_json::Value {
+        assert_eq!(self.status, status, "{}", self.text());
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
+        let problem = self.json();
+        assert_eq!(problem["status"], status);
+        assert_eq!(problem["type"], format!("urn:edgeway:problem:{kind}"));
+        assert!(!problem["title"].as_str().unwrap().is_empty());
+        assert!(!problem["detail"].as_str().unwrap().is_empty());
+        assert_eq!(problem["request_id"].as_str(), self.header("x-request-id"));
+        problem
+    }
 }
 
 /// Sends `method target` with the headers and body, and reads the whole response.
@@ -64,6 +81,31 @@ pub fn request(
     let mut writer = stream.try_clone().unwrap();
     let body = body.to_vec();
     std::thread::spawn(move || writer.write_all(&body));
+    let raw = read_to_end(&mut stream);
+    parse(&raw, method == "HEAD")
+}
+
+/// Writes `raw` (a request head and as much of a body as the test wants) as it is, closes
+/// the writing half if `close_write`, and reads the answer: `None` if the server closed the
+/// connection without one. Reading gives up after `timeout`.
+pub fn exchange(
+    addr: SocketAddr,
+    raw: &[u8],
+    close_write: bool,
+    timeout: Duration,
+) -> Option<Response> {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(timeout)).unwrap();
+    stream.write_all(raw).unwrap();
+    if close_write {
+        stream.shutdown(std::net::Shutdown::Write).unwrap();
+    }
+    let raw = read_to_end(&mut stream);
+    (!raw.is_empty()).then(|| parse(&raw, false))
+}
+
+/// Everything the server sends until it closes the connection.
+fn read_to_end(stream: &mut TcpStream) -> Vec<u8> {
     let mut raw = Vec::new();
     let mut buffer = [0u8; 64 * 1024];
     loop {
@@ -79,7 +121,22 @@ pub fn request(
             Err(error) => panic!("reading the response failed: {error}"),
         }
     }
-    parse(&raw, method == "HEAD")
+    raw
+}
+
+/// Runs `call(0..n)` on `n` threads at once and returns the results in order.
+pub fn concurrently<T: Send + 'static>(
+    n: usize,
+    call: impl Fn(usize) -> T + Send + Sync + 'static,
+) -> Vec<T> {
+    let call = std::sync::Arc::new(call);
+    let threads: Vec<_> = (0..n)
+        .map(|i| {
+            let call = call.clone();
+            std::thread::spawn(move || call(i))
+        })
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
 }
 
 /// `GET target`.

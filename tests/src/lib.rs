@@ -4,5 +4,5 @@ mod http;
 mod server;
 pub mod tokens;
 
-pub use http::{Response, get, request};
+pub use http::{Response, concurrently, exchange, get, request};
 pub use server::{Server, edgeway, repo_root, test_app};

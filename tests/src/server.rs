@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::Duration;
 
@@ -33,7 +34,7 @@ pub fn edgeway() -> Command {
 }
 
 /// Servers started by this process, to give each its own store.
-static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static SERVERS: AtomicUsize = AtomicUsize::new(0);
 
 /// A running `edgeway up`, stopped when dropped.
 pub struct Server {
@@ -50,7 +51,7 @@ impl Server {
         let key_value_dir = std::env::temp_dir().join(format!(
             "edgeway-test-kv-{}-{}",
             std::process::id(),
-            SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            SERVERS.fetch_add(1, Ordering::Relaxed)
         ));
         let _ = std::fs::remove_dir_all(&key_value_dir);
         Server::start_with_store(manifest, args, envs, &key_value_dir)
@@ -136,6 +137,37 @@ impl Server {
     /// Everything the server wrote to stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
+    }
+
+    /// The gateway's access-log records of every request answered so far: guest lines
+    /// (`[req <host id>] {...}`) whose JSON has a `request_id`. It sends a request of its own
+    /// (a logged 404) and waits for its line, which makes sure every earlier line has been
+    /// read; that record is left out.
+    pub fn access_log(&self) -> Vec<serde_json::Value> {
+        static MARKERS: AtomicUsize = AtomicUsize::new(0);
+        let marker = format!("log-marker-{}", MARKERS.fetch_add(1, Ordering::Relaxed));
+        let headers = [("x-request-id", marker.as_str())];
+        crate::request(self.addr, "GET", "/edgeway-tests/log-marker", &headers, b"");
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let mut records: Vec<serde_json::Value> = self
+                .stderr()
+                .lines()
+                .filter_map(|line| line.strip_prefix("[req ")?.split_once("] "))
+                .filter_map(|(_, rest)| serde_json::from_str::<serde_json::Value>(rest).ok())
+                .filter(|record| record["request_id"].is_string())
+                .collect();
+            if let Some(at) = records.iter().position(|r| r["request_id"] == *marker) {
+                records.remove(at);
+                return records;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no access-log line for {marker}; stderr:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 

@@ -57,14 +57,19 @@ pub fn variables() -> Vec<(&'static str, &'static str)> {
 
 /// Claims the test app accepts: its issuer and audience, subject `ada`, valid for 5 minutes.
 pub fn claims() -> JWTClaims<NoCustomClaims> {
-    Claims::create(Duration::from_mins(5))
+    claims_with(NoCustomClaims {})
+}
+
+/// [`claims`] with custom claims (`serde_json::json!({"scope": "admin"})`, say).
+pub fn claims_with<T: Serialize>(custom: T) -> JWTClaims<T> {
+    Claims::with_custom_claims(custom, Duration::from_mins(5))
         .with_issuer(ISSUER)
         .with_audience(AUDIENCE)
         .with_subject("ada")
 }
 
 /// An HS256 token with the app's secret.
-pub fn hs256(claims: JWTClaims<NoCustomClaims>) -> String {
+pub fn hs256<T: Serialize>(claims: JWTClaims<T>) -> String {
     HS256Key::from_bytes(keys().secret.as_bytes())
         .authenticate(claims)
         .unwrap()

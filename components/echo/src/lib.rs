@@ -40,13 +40,17 @@ impl Handler for Echo {
 
 /// Who the route's auth recognised (`null` on routes without auth); JWT claims as JSON.
 fn caller(request: &Request) -> Value {
-    request.context.caller.as_ref().map_or(Value::Null, |caller| {
-        json!({
-            "scheme": caller.scheme,
-            "name": caller.name,
-            "claims": serde_json::from_str::<Value>(&caller.claims).unwrap_or(Value::Null),
+    request
+        .context
+        .caller
+        .as_ref()
+        .map_or(Value::Null, |caller| {
+            json!({
+                "scheme": caller.scheme,
+                "name": caller.name,
+                "claims": serde_json::from_str::<Value>(&caller.claims).unwrap_or(Value::Null),
+            })
         })
-    })
 }
 
 /// Standard base64 with padding (RFC 4648 §4).

@@ -71,7 +71,7 @@ fn jwt(head: &Head, scopes: &[&str]) -> Result<Caller, Reply> {
         })
         .map_err(|error| crate::problem::misconfigured(head, &error))?;
     let refuse = |error: AuthError| match &error {
-        AuthError::Unauthorized(detail) => {
+        AuthError::Missing(detail) | AuthError::Unauthorized(detail) => {
             crate::problem::unauthorized(head, detail, &error.www_authenticate())
         }
         AuthError::Forbidden(detail) => {

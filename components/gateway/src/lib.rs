@@ -94,7 +94,10 @@ async fn handle(incoming: IncomingRequest, out: ResponseOutparam) {
             response_bytes: reply.body.len() as u64,
             client_addr: &head.client_addr,
         };
-        eprintln!("{}", line.to_line());
+        // One write per line (`eprintln!` writes the newline apart), so that the lines of
+        // concurrent requests cannot interleave.
+        let line = format!("{}\n", line.to_line());
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
     }
     send(out, reply).await;
 }
@@ -115,46 +118,51 @@ async fn pipeline(
             MatchError::MethodNotAllowed { allowed } => problem::method_not_allowed(head, allowed),
         })?;
     let target = &app::TARGETS[*found.value];
-    let policy = &target.policy;
     trail.route = Some(found.pattern);
     trail.handler = Some(app::HANDLERS[target.handler]);
-    trail.log = policy.access_log;
-    let mut extra_headers = cors_headers(head, policy);
+    trail.log = target.policy.access_log;
+    // CORS and rate-limit headers go on every answer of a matched route, errors included.
+    let mut route_headers = cors_headers(head, &target.policy);
+    let reply = match call(head, incoming, &found, target, &mut route_headers, trail).await {
+        Ok(reply) | Err(reply) => reply,
+    };
+    Ok(with_headers(reply, &route_headers))
+}
 
-    let caller =
-        auth::authenticate(head, policy).map_err(|reply| with_headers(reply, &extra_headers))?;
+/// Steps 4 to 7, for a matched route: auth, rate limit, body, handler.
+async fn call(
+    head: &Head,
+    incoming: IncomingRequest,
+    found: &edgeway_router::Match<'static, '_, usize>,
+    target: &Target,
+    route_headers: &mut Vec<(String, Vec<u8>)>,
+    trail: &mut Trail,
+) -> Result<Reply, Reply> {
+    let policy = &target.policy;
+    let caller = auth::authenticate(head, policy)?;
     if let Some(decision) = rate_limit(head, found.pattern, policy, caller.as_ref()) {
-        extra_headers.extend(
+        route_headers.extend(
             decision
                 .headers()
                 .into_iter()
                 .map(|(n, v)| (n.to_owned(), v.into_bytes())),
         );
         if !decision.allowed {
-            return Err(with_headers(
-                problem::too_many_requests(head, decision.resets_in),
-                &extra_headers,
-            ));
+            return Err(problem::too_many_requests(head, decision.resets_in));
         }
     }
     let params = request::decode_params(&found.params).ok_or_else(|| problem::bad_path(head))?;
     let body = request::read_body(head, incoming, policy.body_limit)
         .await
-        .map_err(|error| {
-            with_headers(
-                problem::body_error(head, error, policy.body_limit),
-                &extra_headers,
-            )
-        })?;
+        .map_err(|error| problem::body_error(head, error, policy.body_limit))?;
     trail.request_bytes = body.len() as u64;
     let request = head.to_handler_request(found.pattern, params, body, caller);
-    let reply = match app::dispatch(target.handler, &request) {
+    match app::dispatch(target.handler, &request) {
         Ok(response) => {
-            problem::from_handler_response(head, app::HANDLERS[target.handler], response)?
+            problem::from_handler_response(head, app::HANDLERS[target.handler], response)
         }
-        Err(handler_problem) => problem::from_handler_problem(head, handler_problem),
-    };
-    Ok(with_headers(reply, &extra_headers))
+        Err(handler_problem) => Ok(problem::from_handler_problem(head, handler_problem)),
+    }
 }
 
 /// Answers a CORS preflight for a route that allows cross-origin calls; `None` when the

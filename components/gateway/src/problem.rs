@@ -79,16 +79,23 @@ pub fn cors_denied(head: &Head, reason: &str) -> Reply {
 
 #[cfg_attr(not(feature = "secrets"), allow(dead_code))]
 pub fn unauthorized(head: &Head, detail: &str, challenge: &str) -> Reply {
-    let mut reply = problem(head, 401, "unauthorized", "Unauthorized", detail);
-    reply
-        .headers
-        .push(("www-authenticate".into(), challenge.as_bytes().to_vec()));
-    reply
+    challenged(
+        problem(head, 401, "unauthorized", "Unauthorized", detail),
+        challenge,
+    )
 }
 
 #[cfg_attr(not(feature = "jwt"), allow(dead_code))]
 pub fn forbidden(head: &Head, detail: &str, challenge: &str) -> Reply {
-    let mut reply = problem(head, 403, "forbidden", "Forbidden", detail);
+    challenged(
+        problem(head, 403, "forbidden", "Forbidden", detail),
+        challenge,
+    )
+}
+
+/// Adds the `WWW-Authenticate` challenge that tells the caller how to authenticate.
+#[cfg_attr(not(feature = "secrets"), allow(dead_code))]
+fn challenged(mut reply: Reply, challenge: &str) -> Reply {
     reply
         .headers
         .push(("www-authenticate".into(), challenge.as_bytes().to_vec()));

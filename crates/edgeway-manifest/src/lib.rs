@@ -27,7 +27,7 @@ mod variables;
 
 pub use diagnostic::{Diagnostic, Location, ManifestError};
 pub use gateway_source::gateway_source;
-pub use model::{Handler, Manifest, RouteDecl};
+pub use model::{Handler, Language, Manifest, RouteDecl};
 pub use policies::{
     ApiKeySettings, AuthDecl, CorsDecl, JwtSettings, RateKeyDecl, RateLimitDecl, RouteSettings,
 };

@@ -6,7 +6,9 @@ use toml::Spanned;
 
 use crate::policies::{ApiKeySettings, JwtSettings, RawSettings, RouteSettings};
 use crate::routes::{Capabilities, check_policy_settings, check_routes};
-use crate::{AppVariable, Diagnostic, Handler, Location, Manifest, ManifestError, Variables};
+use crate::{
+    AppVariable, Diagnostic, Handler, Language, Location, Manifest, ManifestError, Variables,
+};
 
 #[derive(Deserialize)]
 struct RawManifest {
@@ -69,6 +71,7 @@ struct RawEdgeway {
 #[serde(deny_unknown_fields)]
 struct RawHandler {
     path: String,
+    language: Option<Spanned<String>>,
 }
 
 /// Collects diagnostics against one file.
@@ -361,10 +364,28 @@ fn check_handlers(
                 Some("`path` is relative to the manifest's folder".into()),
             );
         }
+        let language = handler.get_ref().language.as_ref().and_then(|language| {
+            let found = Language::from_name(language.get_ref());
+            if found.is_none() {
+                checker.error(
+                    language.span().start,
+                    format!(
+                        "handler `{name}`: unknown language `{}`",
+                        language.get_ref()
+                    ),
+                    Some(format!(
+                        "use one of {}, or leave `language` out to tell from the folder",
+                        Language::NAMES
+                    )),
+                );
+            }
+            found
+        });
         let location = checker.location(offset);
         handlers.push(Handler {
             name,
             path,
+            language,
             location,
         });
     }

@@ -43,8 +43,46 @@ pub struct Handler {
     pub name: String,
     /// Its source folder, relative to the manifest's folder.
     pub path: PathBuf,
+    /// The language it is written in, when the manifest says (`language = "python"`);
+    /// otherwise the build tells from the folder.
+    pub language: Option<Language>,
     /// Where it is declared.
     pub location: Location,
+}
+
+/// The languages a handler can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    /// A `cdylib` crate of the components workspace (`language = "rust"`).
+    Rust,
+    /// A Python module built with componentize-py (`language = "python"`).
+    Python,
+    /// A JavaScript module built with componentize-js (`language = "js"`).
+    JavaScript,
+}
+
+impl Language {
+    /// The names the manifest accepts, as a hint lists them.
+    pub const NAMES: &str = "rust, python, js";
+
+    /// The language a manifest's `language` value names.
+    pub fn from_name(name: &str) -> Option<Language> {
+        match name {
+            "rust" => Some(Language::Rust),
+            "python" => Some(Language::Python),
+            "js" | "javascript" => Some(Language::JavaScript),
+            _ => None,
+        }
+    }
+
+    /// Its name in the manifest.
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::Rust => "rust",
+            Language::Python => "python",
+            Language::JavaScript => "js",
+        }
+    }
 }
 
 /// A route as declared: `"GET,POST /path" = "handler"`.

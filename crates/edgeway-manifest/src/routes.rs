@@ -74,18 +74,10 @@ pub(crate) fn check_routes(
             );
             continue;
         }
-        let (handler, settings) = match parse_route_value(value.get_ref()) {
-            Ok((handler, raw_settings)) => match raw_settings.apply(defaults) {
-                Ok(settings) => (handler, settings),
-                Err(message) => {
-                    checker.error(
-                        value.span().start,
-                        format!("route `{}`: {message}", key.get_ref()),
-                        None,
-                    );
-                    continue;
-                }
-            },
+        let parsed = parse_route_value(value.get_ref())
+            .and_then(|(handler, raw_settings)| Ok((handler, raw_settings.apply(defaults)?)));
+        let (handler, settings) = match parsed {
+            Ok(parsed) => parsed,
             Err(message) => {
                 checker.error(
                     value.span().start,

@@ -331,4 +331,50 @@ fn handler_names_are_wit_identifiers_that_are_not_keywords() {
     }
 }
 
+#[test]
+fn a_handler_may_name_its_language() {
+    use crate::Language;
+    let table = [
+        ("", Ok(None)),
+        (", language = \"rust\"", Ok(Some(Language::Rust))),
+        (", language = \"python\"", Ok(Some(Language::Python))),
+        (", language = \"js\"", Ok(Some(Language::JavaScript))),
+        (
+            ", language = \"javascript\"",
+            Ok(Some(Language::JavaScript)),
+        ),
+        (
+            ", language = \"go\"",
+            Err("handler `greet`: unknown language `go`"),
+        ),
+    ];
+    for (field, expected) in table {
+        let source = format!(
+            "{}[component.gateway.tool.edgeway.handlers]\ngreet = {{ path = \"src\"{field} }}\n",
+            header!()
+        );
+        match (parse(&source), expected) {
+            (Ok(manifest), Ok(language)) => {
+                assert_eq!(manifest.handlers[0].language, language, "{field}")
+            }
+            (Err(error), Err(message)) => {
+                let diagnostic = &error.diagnostics()[0];
+                assert_eq!(diagnostic.message, message);
+                assert_eq!(
+                    (diagnostic.location.line, diagnostic.location.column),
+                    (6, 36)
+                );
+                assert!(
+                    diagnostic
+                        .hint
+                        .as_deref()
+                        .unwrap()
+                        .contains("rust, python, js")
+                );
+            }
+            (result, expected) => panic!("{field}: got {result:?}, expected {expected:?}"),
+        }
+    }
+}
+
 mod valid;

@@ -37,6 +37,8 @@ pub struct Identity {
 /// Why a request is not let through.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthError {
+    /// No credentials at all: answer `401` with a bare challenge (RFC 6750 §3.1).
+    Missing(String),
     /// No credentials, or unusable ones: answer `401` with `WWW-Authenticate`.
     Unauthorized(String),
     /// Valid credentials without the right: answer `403`.
@@ -47,6 +49,7 @@ impl AuthError {
     /// The `WWW-Authenticate` value for a `401` (RFC 6750 §3).
     pub fn www_authenticate(&self) -> String {
         match self {
+            AuthError::Missing(_) => "Bearer realm=\"edgeway\"".into(),
             AuthError::Unauthorized(detail) => {
                 format!(
                     "Bearer realm=\"edgeway\", error=\"invalid_token\", error_description=\"{}\"",
@@ -95,12 +98,16 @@ impl Verifier {
     pub fn verify(&self, authorization: Option<&str>) -> Result<Identity, AuthError> {
         let unauthorized = |detail: &str| AuthError::Unauthorized(detail.to_owned());
         let authorization =
-            authorization.ok_or_else(|| unauthorized("a bearer token is required"))?;
-        let token = authorization
-            .strip_prefix("Bearer ")
-            .or_else(|| authorization.strip_prefix("bearer "))
-            .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?
-            .trim();
+            authorization.ok_or_else(|| AuthError::Missing("a bearer token is required".into()))?;
+        // The scheme name is case-insensitive (RFC 9110 §11.1).
+        let token = match authorization.split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+            _ => {
+                return Err(unauthorized(
+                    "the Authorization header must be `Bearer <token>`",
+                ));
+            }
+        };
         let header = decode_header(token)
             .map_err(|_| unauthorized("the token is malformed or its algorithm is not accepted"))?;
         let key = self.key_for(header.alg, header.kid.as_deref())?;

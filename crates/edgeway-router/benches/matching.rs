@@ -11,7 +11,12 @@ fn patterns(n: usize) -> Vec<String> {
     let mut patterns = vec!["/...".to_owned()];
     let mut resource = 0;
     while patterns.len() < n {
-        for shape in ["/r{i}", "/r{i}/:id", "/r{i}/:id/items/:item", "/r{i}/static/..."] {
+        for shape in [
+            "/r{i}",
+            "/r{i}/:id",
+            "/r{i}/:id/items/:item",
+            "/r{i}/static/...",
+        ] {
             if patterns.len() < n {
                 patterns.push(shape.replace("{i}", &resource.to_string()));
             }
@@ -35,7 +40,11 @@ fn matching(c: &mut Criterion) {
         let patterns = patterns(n);
         let router = router(&patterns);
         let last = (n - 1) / 4;
-        let paths = [format!("/r{last}/42/items/7"), "/r0".to_owned(), "/nowhere/at/all".to_owned()];
+        let paths = [
+            format!("/r{last}/42/items/7"),
+            "/r0".to_owned(),
+            "/nowhere/at/all".to_owned(),
+        ];
         group.bench_with_input(BenchmarkId::new("deepest-last", n), &paths[0], |b, path| {
             b.iter(|| router.at("GET", black_box(path)).unwrap())
         });
@@ -53,7 +62,9 @@ fn building(c: &mut Criterion) {
     let mut group = c.benchmark_group("build");
     for n in [10, 100, 1000] {
         let patterns = patterns(n);
-        group.bench_with_input(BenchmarkId::from_parameter(n), &patterns, |b, patterns| b.iter(|| router(patterns)));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &patterns, |b, patterns| {
+            b.iter(|| router(patterns))
+        });
     }
     group.finish();
 }

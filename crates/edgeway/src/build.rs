@@ -3,9 +3,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow, bail};
 use edgeway_compose::{ComposeError, Handler, SPIN_MAX_MEMORIES, inspect};
-use edgeway_manifest::{Diagnostic, Manifest, ManifestError};
+use edgeway_manifest::{Diagnostic, Language, Manifest, ManifestError};
 
-use crate::cargo::Workspace;
+use crate::cargo::{Package, Workspace};
+use crate::languages::{self, Toolchain};
 use crate::progress::Step;
 
 /// The gateway's package in the components workspace.
@@ -21,16 +22,25 @@ pub struct Built {
 pub fn build(manifest_path: &Path) -> anyhow::Result<Built> {
     let manifest = Manifest::load(manifest_path)?;
     let dir = manifest.dir();
-    // The handlers' cargo workspace, which also holds the gateway.
-    let first = manifest
+    let languages: Vec<Language> = manifest
         .handlers
-        .first()
-        .expect("a valid manifest has a handler");
-    let workspace = Workspace::containing(&dir.join(&first.path))?;
+        .iter()
+        .map(|handler| languages::language_of(&dir, handler))
+        .collect();
+    // The Rust handlers' cargo workspace, which also holds the gateway.
+    let first_rust = manifest
+        .handlers
+        .iter()
+        .zip(&languages)
+        .find(|(_, language)| **language == Language::Rust)
+        .map_or_else(|| dir.join("components"), |(h, _)| dir.join(&h.path));
+    let workspace = Workspace::containing(&first_rust)?;
     let handler_packages = manifest
         .handlers
         .iter()
-        .map(|handler| {
+        .zip(&languages)
+        .filter(|(_, language)| **language == Language::Rust)
+        .map(|(handler, _)| {
             let package = workspace.package_in(&dir.join(&handler.path)).ok_or_else(|| {
                 anyhow!(
                     "{}: error: handler `{}`: `{}` is not a crate of the components workspace\n  hint: add it to `members` in {}",
@@ -67,6 +77,7 @@ pub fn build(manifest_path: &Path) -> anyhow::Result<Built> {
         .collect();
     workspace.build(&names, &features, &[("EDGEWAY_MANIFEST", &manifest_abs)])?;
     step.done(&format!("{} components", names.len()));
+    let foreign = build_foreign(&manifest, &languages, gateway)?;
 
     let step = Step::start("Composing");
     let read = |package| {
@@ -76,9 +87,15 @@ pub fn build(manifest_path: &Path) -> anyhow::Result<Built> {
         std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
     };
     let gateway_wasm = read(gateway)?;
-    let handler_wasms = handler_packages
+    let mut rust_packages = handler_packages.iter();
+    let handler_wasms = foreign
         .iter()
-        .map(|p| read(p))
+        .map(|built| match built {
+            Some(path) => {
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+            }
+            None => read(rust_packages.next().expect("one package per Rust handler")),
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let handlers: Vec<Handler<'_>> = manifest
         .handlers
@@ -107,6 +124,43 @@ pub fn build(manifest_path: &Path) -> anyhow::Result<Built> {
     write_atomically(&output, &composed)?;
     step.done(&format!("{} ({summary})", output.display()));
     Ok(Built { manifest, output })
+}
+
+/// Builds the Python and JavaScript handlers into `handlers/` beside the composed app, each
+/// only if its sources or tools changed: the component of each, `None` for Rust handlers.
+fn build_foreign(
+    manifest: &Manifest,
+    languages: &[Language],
+    gateway: &Package,
+) -> anyhow::Result<Vec<Option<PathBuf>>> {
+    if languages.iter().all(|l| *l == Language::Rust) {
+        return Ok(vec![None; languages.len()]);
+    }
+    let step = Step::start("Building the Python and JavaScript handlers");
+    // The gateway's crate is `<checkout>/components/gateway`, beside wit/ and the SDKs.
+    let toolchain = Toolchain::new(&gateway.dir.join("../.."));
+    let dir = manifest.dir();
+    let output = dir.join(&manifest.output);
+    let out_dir = output.parent().unwrap_or(&dir).join("handlers");
+    let (mut built, mut current) = (0, 0);
+    let mut paths = Vec::new();
+    for (handler, &language) in manifest.handlers.iter().zip(languages) {
+        if language == Language::Rust {
+            paths.push(None);
+            continue;
+        }
+        let folder = dir.join(&handler.path);
+        let result = languages::build(&toolchain, &handler.name, language, &folder, &out_dir)
+            .with_context(|| format!("{}: handler `{}`", handler.location, handler.name))?;
+        if result.rebuilt {
+            built += 1;
+        } else {
+            current += 1;
+        }
+        paths.push(Some(result.wasm));
+    }
+    step.done(&format!("{built} built, {current} up to date"));
+    Ok(paths)
 }
 
 /// Checks that the composed component will load on Spin and on any wasi:http host.
@@ -143,7 +197,9 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let parent = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent)
         .with_context(|| format!("cannot create {}", parent.display()))?;
-    let temporary = path.with_extension("wasm.tmp");
+    // Unique to this process: two builds of one app may run at once (tests start servers in
+    // parallel), and each must rename its own file.
+    let temporary = path.with_extension(format!("wasm.tmp-{}", std::process::id()));
     std::fs::write(&temporary, bytes)
         .with_context(|| format!("cannot write {}", temporary.display()))?;
     std::fs::rename(&temporary, path)

@@ -1,6 +1,8 @@
 //! `edgeway`: build, route and serve an edgeway app.
 mod build;
 mod cargo;
+mod languages;
+mod new;
 mod progress;
 mod routes;
 mod up;
@@ -32,6 +34,8 @@ enum Command {
     Up(up::UpArgs),
     /// Print the route table in priority order.
     Routes,
+    /// Scaffold a handler in components/<name> (Rust, Python or JavaScript) and route to it.
+    New(new::NewArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +44,7 @@ fn main() -> ExitCode {
         Command::Build => build::build(&cli.manifest).map(drop),
         Command::Up(args) => up::up(&cli.manifest, args),
         Command::Routes => routes::print(&cli.manifest),
+        Command::New(args) => new::new(&cli.manifest, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

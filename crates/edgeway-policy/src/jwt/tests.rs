@@ -82,10 +82,11 @@ fn hs256_good_and_bad() {
             other => panic!("{reason}: {other:?}"),
         }
     }
-    assert!(matches!(
-        verifier.verify(None),
-        Err(AuthError::Unauthorized(_))
-    ));
+    let missing = verifier.verify(None).unwrap_err();
+    assert!(matches!(missing, AuthError::Missing(_)));
+    assert_eq!(missing.www_authenticate(), "Bearer realm=\"edgeway\"");
+    let lowercase = format!("bearer {}", key.authenticate(claims()).unwrap());
+    assert!(verifier.verify(Some(&lowercase)).is_ok());
     assert!(matches!(
         verifier.verify(Some("Basic abc")),
         Err(AuthError::Unauthorized(_))
