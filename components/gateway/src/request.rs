@@ -35,35 +35,30 @@ impl Head {
             .into_iter()
             .map(|(name, value)| (name, String::from_utf8_lossy(&value).into_owned()))
             .collect();
-        let mut head = Head {
+        let header = |name| find_header(&headers, name);
+        let request_id = match request_id::accept(header("x-request-id")) {
+            Some(id) => id.to_owned(),
+            None => request_id::generate(platform::now().as_millis() as u64, platform::random()),
+        };
+        let traceparent = match header("traceparent").and_then(Traceparent::parse) {
+            Some(parent) => parent.child(platform::random()),
+            None => Traceparent::start(platform::random(), platform::random()),
+        };
+        let client_addr = header("spin-client-addr").unwrap_or_default().to_owned();
+        Head {
             method,
             path,
             query,
             headers,
-            request_id: String::new(),
-            traceparent: Traceparent::start(platform::random(), platform::random()),
-            client_addr: String::new(),
-        };
-        head.request_id = match request_id::accept(head.header("x-request-id")) {
-            Some(id) => id.to_owned(),
-            None => request_id::generate(platform::now().as_millis() as u64, platform::random()),
-        };
-        if let Some(parent) = head.header("traceparent").and_then(Traceparent::parse) {
-            head.traceparent = parent.child(platform::random());
+            request_id,
+            traceparent,
+            client_addr,
         }
-        head.client_addr = head
-            .header("spin-client-addr")
-            .unwrap_or_default()
-            .to_owned();
-        head
     }
 
     /// The first header called `name` (lowercase).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        find_header(&self.headers, name)
     }
 
     pub fn to_handler_request(
@@ -89,6 +84,13 @@ impl Head {
             },
         }
     }
+}
+
+fn find_header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
 }
 
 /// Percent-decodes route parameters; `None` if one is not valid UTF-8 once decoded.
