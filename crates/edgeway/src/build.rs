@@ -75,6 +75,7 @@ pub fn build(manifest_path: &Path) -> anyhow::Result<Built> {
         .iter()
         .map(|f| format!("{GATEWAY_PACKAGE}/{f}"))
         .collect();
+    let build_lock = workspace.lock()?;
     workspace.build(&names, &features, &[("EDGEWAY_MANIFEST", &manifest_abs)])?;
     step.done(&format!("{} components", names.len()));
     let foreign = build_foreign(&manifest, &languages, gateway)?;
@@ -97,6 +98,7 @@ pub fn build(manifest_path: &Path) -> anyhow::Result<Built> {
             None => read(rust_packages.next().expect("one package per Rust handler")),
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    drop(build_lock);
     let handlers: Vec<Handler<'_>> = manifest
         .handlers
         .iter()

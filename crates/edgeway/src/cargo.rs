@@ -108,6 +108,20 @@ impl Workspace {
         )
     }
 
+    /// Takes the workspace's build lock, held until the returned file is dropped. Builds of
+    /// different apps write the same `gateway.wasm` (generated from each app's manifest), so
+    /// each build holds the lock from compiling until it has read what it built.
+    pub fn lock(&self) -> anyhow::Result<std::fs::File> {
+        std::fs::create_dir_all(&self.target_dir)
+            .with_context(|| format!("cannot create {}", self.target_dir.display()))?;
+        let path = self.target_dir.join("edgeway-build.lock");
+        let file = std::fs::File::create(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        file.lock()
+            .with_context(|| format!("cannot lock {}", path.display()))?;
+        Ok(file)
+    }
+
     /// Builds `packages` in release mode for [`WASM_TARGET`] with `features` (`package/feature`);
     /// `envs` reach the build scripts.
     pub fn build(
