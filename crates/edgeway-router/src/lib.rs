@@ -40,5 +40,5 @@ mod router;
 pub use error::{InsertError, MatchError, PatternError};
 pub use methods::Methods;
 pub use pattern::{Pattern, Segment};
-pub use percent::percent_decode;
+pub use percent::{PathError, check_path, percent_decode};
 pub use router::{Match, Route, Router, Table};

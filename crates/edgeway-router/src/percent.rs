@@ -1,5 +1,81 @@
 use std::borrow::Cow;
 
+/// Why a request path is refused before routing (see [`check_path`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PathError {
+    /// The path does not start with `/` (`*`, or a relative target).
+    #[error("the path must start with `/`")]
+    NotAbsolute,
+    /// A `%` not followed by two hex digits.
+    #[error("a `%` is not followed by two hex digits")]
+    BadEscape,
+    /// A segment that is not UTF-8 once percent-decoded.
+    #[error("a segment is not valid UTF-8 once percent-decoded")]
+    NotUtf8,
+    /// A segment that decodes to a control character (`%00`, `%0A`, ...).
+    #[error("a segment holds an encoded control character")]
+    ControlCharacter,
+    /// A `.` or `..` segment, written plainly or percent-encoded.
+    #[error("dot segments (`.` and `..`, also percent-encoded) are not allowed")]
+    DotSegment,
+    /// Two slashes in a row.
+    #[error("empty segments (`//`) are not allowed")]
+    EmptySegment,
+}
+
+/// Checks a request path (without its query) before it is routed.
+///
+/// A gateway that routes one reading of a path while the handler, a proxy in front or a
+/// file system reads another lets requests slip past the route's policies; so every path
+/// with more than one plausible reading is refused rather than rewritten: dot segments
+/// (also as `%2e`), empty segments (`//`), malformed escapes, segments that are not UTF-8
+/// once decoded, and encoded control characters. One trailing slash is allowed (the router
+/// ignores it), and `%2F` may appear inside a segment: it never splits one.
+///
+/// ```
+/// # use edgeway_router::{check_path, PathError};
+/// assert_eq!(check_path("/hello/J%C3%BCrgen/"), Ok(()));
+/// assert_eq!(check_path("/echo/../keyed"), Err(PathError::DotSegment));
+/// assert_eq!(check_path("/echo/%2E%2e/keyed"), Err(PathError::DotSegment));
+/// assert_eq!(check_path("//keyed"), Err(PathError::EmptySegment));
+/// assert_eq!(check_path("/hello%00"), Err(PathError::ControlCharacter));
+/// ```
+pub fn check_path(path: &str) -> Result<(), PathError> {
+    let body = path.strip_prefix('/').ok_or(PathError::NotAbsolute)?;
+    if body.is_empty() {
+        return Ok(());
+    }
+    let body = body.strip_suffix('/').unwrap_or(body);
+    body.split('/').try_for_each(check_segment)
+}
+
+fn check_segment(segment: &str) -> Result<(), PathError> {
+    if segment.is_empty() {
+        return Err(PathError::EmptySegment);
+    }
+    let mut decoded = Vec::with_capacity(segment.len());
+    let mut rest = segment.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        if byte == b'%' {
+            let (hex, after) = tail.split_at_checked(2).ok_or(PathError::BadEscape)?;
+            decoded.push(hex_pair(hex).ok_or(PathError::BadEscape)?);
+            rest = after;
+        } else {
+            decoded.push(byte);
+            rest = tail;
+        }
+    }
+    if decoded == b"." || decoded == b".." {
+        return Err(PathError::DotSegment);
+    }
+    if decoded.iter().any(|b| b.is_ascii_control()) {
+        return Err(PathError::ControlCharacter);
+    }
+    std::str::from_utf8(&decoded).map_err(|_| PathError::NotUtf8)?;
+    Ok(())
+}
+
 /// Decodes `%XX` escapes in a path segment or parameter.
 ///
 /// Returns `None` when an escape is malformed or the decoded bytes are not UTF-8, so that
@@ -75,6 +151,42 @@ mod tests {
             ("%zz", "%zz", false),
         ] {
             assert_eq!(decoded_eq(raw, literal), expected, "{raw} vs {literal}");
+        }
+    }
+
+    #[test]
+    fn check_path_table() {
+        use PathError::*;
+        for (path, expected) in [
+            ("/", Ok(())),
+            ("/hello", Ok(())),
+            ("/hello/", Ok(())),
+            ("/hello/a%2Fb", Ok(())),
+            ("/hello/%252e%252e", Ok(())),
+            ("/.well-known/x", Ok(())),
+            ("/a/...", Ok(())),
+            ("/a.b/..c/c..", Ok(())),
+            ("*", Err(NotAbsolute)),
+            ("", Err(NotAbsolute)),
+            ("/a/./b", Err(DotSegment)),
+            ("/a/..", Err(DotSegment)),
+            ("/a/../", Err(DotSegment)),
+            ("/%2e", Err(DotSegment)),
+            ("/a/.%2E/b", Err(DotSegment)),
+            ("/a/%2e./b", Err(DotSegment)),
+            ("//a", Err(EmptySegment)),
+            ("/a//b", Err(EmptySegment)),
+            ("/a//", Err(EmptySegment)),
+            ("/a/%", Err(BadEscape)),
+            ("/a/%2", Err(BadEscape)),
+            ("/a/%zz", Err(BadEscape)),
+            ("/a/%C3", Err(NotUtf8)),
+            ("/a/%FF", Err(NotUtf8)),
+            ("/a%00", Err(ControlCharacter)),
+            ("/a/%0d%0a", Err(ControlCharacter)),
+            ("/a/%7F", Err(ControlCharacter)),
+        ] {
+            assert_eq!(check_path(path), expected, "{path}");
         }
     }
 }
