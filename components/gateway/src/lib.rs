@@ -8,17 +8,24 @@
 //!        3. route           method + path → handler, or 404 / 405 + Allow
 //!        4. auth            API key or JWT, or 401 / 403
 //!        5. rate limit      counted in the key-value store, or 429
-//!        6. body            read up to the route's limit, or 413
+//!        6. body            read up to the route's limit, or 413; checked against the
+//!                           route's JSON Schemas (body and query), or 400
 //!        7. handler         edgeway:gateway/handler.handle, through a plain-name import
 //!        8. response        CORS and rate-limit headers added; one access-log line
 //! ```
 //!
-//! The route table, the policies and the imports are generated from the manifest by
-//! `build.rs`, so nothing is parsed when a request arrives.
+//! Before routing, `GET /openapi.json` and `GET /docs` (if the manifest turns the page on)
+//! answer with the app's OpenAPI document and docs page.
+//!
+//! The route table, the policies, the imports and the OpenAPI document are generated from the
+//! manifest by `build.rs`, so nothing is parsed when a request arrives.
 mod auth;
+mod describe;
 mod platform;
 mod problem;
 mod request;
+#[cfg(feature = "validation")]
+mod validate;
 
 #[allow(missing_docs, clippy::all)]
 mod app {
@@ -40,6 +47,12 @@ use request::Head;
 pub struct Target {
     pub handler: usize,
     pub policy: RoutePolicy<'static>,
+    /// The JSON Schema the body must satisfy, as JSON text.
+    #[cfg_attr(not(feature = "validation"), allow(dead_code))]
+    pub body_schema: Option<&'static str>,
+    /// The JSON Schema of the query's parameters, as JSON text.
+    #[cfg_attr(not(feature = "validation"), allow(dead_code))]
+    pub query_schema: Option<&'static str>,
 }
 
 const ROUTES: Table<'static, usize> = Table::from_sorted(&app::ROUTES);
@@ -108,6 +121,10 @@ async fn pipeline(
     incoming: IncomingRequest,
     trail: &mut Trail,
 ) -> Result<Reply, Reply> {
+    edgeway_router::check_path(&head.path).map_err(|error| problem::invalid_path(head, error))?;
+    if let Some(reply) = describe::serve(head, trail) {
+        return reply;
+    }
     if let Some(reply) = preflight(head, trail) {
         return Ok(reply);
     }
@@ -156,6 +173,8 @@ async fn call(
         .await
         .map_err(|error| problem::body_error(head, error, policy.body_limit))?;
     trail.request_bytes = body.len() as u64;
+    #[cfg(feature = "validation")]
+    validate::check(head, *found.value, target, &body)?;
     let request = head.to_handler_request(found.pattern, params, body, caller);
     match app::dispatch(target.handler, &request) {
         Ok(response) => {

@@ -54,6 +54,12 @@ pub fn method_not_allowed(head: &Head, allowed: Methods) -> Reply {
     reply
 }
 
+/// The path was refused before routing (README, "Path normalisation").
+pub fn invalid_path(head: &Head, error: edgeway_router::PathError) -> Reply {
+    let detail = format!("the path cannot be routed: {error}");
+    problem(head, 400, "invalid-path", "Bad Request", &detail)
+}
+
 pub fn bad_path(head: &Head) -> Reply {
     let detail = "a path parameter is not valid percent-encoded UTF-8";
     problem(head, 400, "invalid-path", "Bad Request", detail)
@@ -139,6 +145,30 @@ pub fn from_handler_problem(head: &Head, handler_problem: Problem) -> Reply {
     )
 }
 
+/// The largest response body a handler may return: beyond it the gateway answers 502
+/// rather than hold and send it (the handler's memory limit bounds what is built before).
+pub const MAX_RESPONSE_BODY: usize = 32 << 20;
+
+/// The most header bytes (names and values) a handler may return; the host refuses a
+/// response whose headers pass 128 KiB, and the gateway adds its own.
+const MAX_RESPONSE_HEADER_BYTES: usize = 64 << 10;
+
+/// Headers that describe one connection, not the response (RFC 9110, section 7.6.1): the
+/// gateway and its host frame the response themselves, and wasi:http refuses these.
+const CONNECTION_HEADERS: [&str; 11] = [
+    "connection",
+    "content-length",
+    "host",
+    "http2-settings",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "transfer-encoding",
+    "upgrade",
+];
+
 /// A handler's response, if HTTP can carry it; otherwise a 502 that says what was wrong.
 pub fn from_handler_response(
     head: &Head,
@@ -161,6 +191,18 @@ pub fn from_handler_response(
             response.status
         )));
     }
+    if response.body.len() > MAX_RESPONSE_BODY {
+        return Err(invalid(format!(
+            "its body of {} bytes is over the limit of {MAX_RESPONSE_BODY} bytes",
+            response.body.len()
+        )));
+    }
+    let header_bytes: usize = response.headers.iter().map(|(n, v)| n.len() + v.len()).sum();
+    if header_bytes > MAX_RESPONSE_HEADER_BYTES {
+        return Err(invalid(format!(
+            "its headers take {header_bytes} bytes, over the limit of {MAX_RESPONSE_HEADER_BYTES}"
+        )));
+    }
     let mut headers = Vec::with_capacity(response.headers.len() + 1);
     for (name, value) in response.headers {
         if !is_token(&name) {
@@ -168,14 +210,14 @@ pub fn from_handler_response(
                 "header name {name:?} is not a valid token"
             )));
         }
-        if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | b'\0')) {
+        if !is_field_value(&value) {
             return Err(invalid(format!(
-                "header {name} has a line break or NUL in its value"
+                "header {name} has a control character (a line break, NUL, ...) in its value"
             )));
         }
-        // The gateway frames the body itself.
-        if name.eq_ignore_ascii_case("content-length")
-            || name.eq_ignore_ascii_case("transfer-encoding")
+        if CONNECTION_HEADERS
+            .iter()
+            .any(|own| name.eq_ignore_ascii_case(own))
         {
             continue;
         }
@@ -194,4 +236,27 @@ fn is_token(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// RFC 9110 `field-value`: visible characters, spaces and tabs (and, as UTF-8 text,
+/// non-ASCII characters); no control characters.
+fn is_field_value(value: &str) -> bool {
+    value.bytes().all(|b| b == b'\t' || !b.is_ascii_control())
+}
+
+/// A request that does not satisfy its route's schemas: a `400` whose `errors` lists each
+/// violation (`in`: body or query, `pointer`: a JSON pointer, `message`).
+#[cfg(feature = "validation")]
+pub fn invalid_request(head: &Head, errors: Vec<serde_json::Value>) -> Reply {
+    let detail = format!(
+        "the request does not satisfy the route's schema: {} violation{}",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    let mut reply = problem(head, 400, "invalid-request", "Bad Request", &detail);
+    let mut body: serde_json::Value =
+        serde_json::from_slice(&reply.body).expect("problem() writes JSON");
+    body["errors"] = serde_json::Value::Array(errors);
+    reply.body = body.to_string().into_bytes();
+    reply
 }
