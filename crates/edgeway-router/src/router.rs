@@ -76,11 +76,14 @@ impl<'a, T> Router<'a, T> {
                 .specificity(&parsed)
                 != Ordering::Greater
         });
+        // Routes matching the same paths sit together; `first` is where they start.
+        let mut first = position;
         for route in self.routes[..position].iter().rev() {
             let existing = Pattern::parse(route.pattern).expect("validated on insert");
             if existing.specificity(&parsed) != Ordering::Equal {
                 break;
             }
+            first -= 1;
             let overlap = route.methods.intersection(methods);
             if !overlap.is_empty() {
                 return Err(InsertError::Conflict {
@@ -92,6 +95,13 @@ impl<'a, T> Router<'a, T> {
                 });
             }
         }
+        // `GET` routes also serve `HEAD`: a route that names `HEAD` goes first among the
+        // routes matching the same paths, so it answers `HEAD` whatever the insertion order.
+        let position = if methods.intersection(Methods::HEAD).is_empty() {
+            position
+        } else {
+            first
+        };
         self.routes.insert(
             position,
             Route {

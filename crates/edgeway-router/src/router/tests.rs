@@ -192,3 +192,17 @@ fn static_table_matches_like_the_router() {
     assert_eq!(*TABLE.at("GET", "/hello/x").unwrap().value, 2);
     assert_eq!(*TABLE.at("HEAD", "/hello").unwrap().value, 1);
 }
+
+/// Found by fuzzing: `GET /` and `HEAD /` do not conflict (GET only serves HEAD), and which
+/// one answered `HEAD /` depended on the insertion order.
+#[test]
+fn an_explicit_head_route_answers_head_whatever_the_order() {
+    for order in [[Methods::GET, Methods::HEAD], [Methods::HEAD, Methods::GET]] {
+        let mut router = Router::new();
+        for methods in order {
+            router.insert(methods, "/:page", methods).unwrap();
+        }
+        assert_eq!(*router.at("HEAD", "/a").unwrap().value, Methods::HEAD, "{order:?}");
+        assert_eq!(*router.at("GET", "/a").unwrap().value, Methods::GET, "{order:?}");
+    }
+}
