@@ -53,3 +53,23 @@ if ! cmp -s "$LOCK" "$INSTALLED"; then
   (cd "$TOOLS/js" && npm ci --no-audit --no-fund --loglevel=error)
   cp "$LOCK" "$INSTALLED"
 fi
+
+# The tests check the OpenAPI document with an independent validator, in the same venv.
+OPENAPI_SPEC_VALIDATOR=0.9.0
+if ! "$TOOLS/python/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('openapi-spec-validator') != '$OPENAPI_SPEC_VALIDATOR')" 2>/dev/null; then
+  "$TOOLS/python/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR"
+fi
+
+# The tests open the gateway's docs page in Debian's Chromium, driven by playwright-core
+# (tests/browser/package-lock.json; it downloads no browser of its own).
+if [ ! -x /usr/bin/chromium ]; then
+  apt_install chromium
+fi
+LOCK=tests/browser/package-lock.json
+INSTALLED="$TOOLS/browser/node_modules/.edgeway-package-lock.json"
+if ! cmp -s "$LOCK" "$INSTALLED"; then
+  mkdir -p "$TOOLS/browser"
+  cp tests/browser/package.json "$LOCK" "$TOOLS/browser/"
+  (cd "$TOOLS/browser" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$LOCK" "$INSTALLED"
+fi

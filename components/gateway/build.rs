@@ -1,5 +1,6 @@
 //! Compiles the app's manifest into the gateway: its WIT world (one import per handler), the
-//! route table in priority order and the dispatch function. `edgeway build` points
+//! route table in priority order and the dispatch function; and the app's OpenAPI document
+//! and docs page, which the gateway serves. `edgeway build` points
 //! `EDGEWAY_MANIFEST` at the app's spin.toml; a plain `cargo build` uses the example app.
 use std::path::PathBuf;
 
@@ -18,14 +19,33 @@ fn main() {
     };
     check_features(&manifest.gateway_features());
     let source = edgeway_manifest::gateway_source(&manifest, &wit_dir.canonicalize().unwrap());
-    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("app.rs");
-    std::fs::write(out, source).unwrap();
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    std::fs::write(out_dir.join("app.rs"), source).unwrap();
+    // The document the gateway serves is the one `edgeway openapi` prints, byte for byte.
+    std::fs::write(out_dir.join("openapi.json"), edgeway_openapi::to_json(&manifest)).unwrap();
+    let docs = here.join("src/docs.html");
+    println!("cargo:rerun-if-changed={}", docs.display());
+    let page = std::fs::read_to_string(&docs).unwrap();
+    let openapi_path = manifest.api.openapi_path.as_deref().unwrap_or_default();
+    let title = html_escape(&manifest.api.title);
+    let page = page
+        .replace("__EDGEWAY_OPENAPI_PATH__", &html_escape(openapi_path))
+        .replace("__EDGEWAY_TITLE__", &title);
+    std::fs::write(out_dir.join("docs.html"), page).unwrap();
+}
+
+/// Text for an HTML attribute or element.
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The cargo features turned on must be exactly the policies the manifest uses: the generated
 /// world imports what they need, and the code behind each is compiled only with its feature.
 fn check_features(needed: &[&str]) {
-    for feature in ["api-key", "jwt", "rate-limit"] {
+    for feature in ["api-key", "jwt", "rate-limit", "validation"] {
         let on = std::env::var_os(format!(
             "CARGO_FEATURE_{}",
             feature.to_uppercase().replace('-', "_")

@@ -98,11 +98,17 @@ pub fn gateway_source(manifest: &Manifest, wit_dir: &Path) -> String {
             }
             None => "None".into(),
         };
+        let schema = |schema: &Option<serde_json::Value>| match schema {
+            Some(schema) => format!("Some({:?})", schema.to_string()),
+            None => "None".into(),
+        };
         line(
             w,
             format!(
-                "    crate::Target {{ handler: {handler}, policy: {} }},",
-                policy_expr(&decl.settings, &cors_ref)
+                "    crate::Target {{ handler: {handler}, policy: {}, body_schema: {}, query_schema: {} }},",
+                policy_expr(&decl.settings, &cors_ref),
+                schema(&decl.meta.body_schema),
+                schema(&decl.meta.query_schema),
             ),
         );
     }
@@ -143,6 +149,8 @@ pub fn gateway_source(manifest: &Manifest, wit_dir: &Path) -> String {
         );
     }
 
+    api_docs(w, manifest);
+
     line(w, "\n/// Calls the handler at `index` in `HANDLERS`.");
     line(
         w,
@@ -164,6 +172,40 @@ pub fn gateway_source(manifest: &Manifest, wit_dir: &Path) -> String {
     );
     line(w, "    }\n}");
     out
+}
+
+/// Where the OpenAPI document and the docs page are served, who may read them, and the two
+/// texts, which the gateway's build script writes beside this file.
+fn api_docs(w: &mut String, manifest: &Manifest) {
+    let api = &manifest.api;
+    let settings = RouteSettings {
+        auth: api.auth.clone(),
+        cors: None,
+        rate_limit: None,
+        body_limit: 0,
+        access_log: manifest.access_log,
+    };
+    line(w, "\n/// Where the OpenAPI document and the docs page are served, if they are.");
+    line(w, format!("pub const OPENAPI_PATH: Option<&str> = {:?};", api.openapi_path));
+    line(w, format!("pub const DOCS_PATH: Option<&str> = {:?};", api.docs_path));
+    line(w, "/// Who may read them.");
+    line(
+        w,
+        format!(
+            "pub static DESCRIBE_POLICY: edgeway_policy::RoutePolicy<'static> = {};",
+            policy_expr(&settings, "None")
+        ),
+    );
+    let include = |on: bool, file: &str| {
+        if on {
+            format!("include_str!(concat!(env!(\"OUT_DIR\"), \"/{file}\"))")
+        } else {
+            "\"\"".to_owned()
+        }
+    };
+    line(w, "/// The OpenAPI document (`edgeway openapi`), and the docs page.");
+    line(w, format!("pub const OPENAPI: &str = {};", include(api.openapi_path.is_some(), "openapi.json")));
+    line(w, format!("pub const DOCS_HTML: &str = {};", include(api.docs_path.is_some(), "docs.html")));
 }
 
 fn line(out: &mut String, text: impl AsRef<str>) {

@@ -15,8 +15,11 @@
 //! Every mistake is reported with the file, line and column it comes from, and a hint.
 #![deny(missing_docs)]
 
+mod api_docs;
+mod describe;
 mod diagnostic;
 mod gateway_source;
+mod grants;
 mod load;
 mod model;
 mod policies;
@@ -25,6 +28,8 @@ mod routes;
 mod tests;
 mod variables;
 
+pub use api_docs::ApiDocs;
+pub use describe::{ResponseDecl, RouteMeta, check_schema, reason};
 pub use diagnostic::{Diagnostic, Location, ManifestError};
 pub use gateway_source::gateway_source;
 pub use model::{Handler, Language, Manifest, RouteDecl};

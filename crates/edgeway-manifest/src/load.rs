@@ -4,6 +4,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::api_docs::{AppInfo, RawApiDocs, check_api_docs};
 use crate::policies::{ApiKeySettings, JwtSettings, RawSettings, RouteSettings};
 use crate::routes::{Capabilities, check_policy_settings, check_routes};
 use crate::{
@@ -36,6 +37,8 @@ struct RawHttpTrigger {
 #[derive(Deserialize)]
 struct RawApplication {
     name: String,
+    version: Option<String>,
+    description: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -65,6 +68,7 @@ struct RawEdgeway {
     policies: Option<Spanned<RawSettings>>,
     api_key: Option<ApiKeySettings>,
     jwt: Option<Spanned<JwtSettings>>,
+    openapi: Option<Spanned<RawApiDocs>>,
 }
 
 #[derive(Deserialize)]
@@ -72,6 +76,9 @@ struct RawEdgeway {
 struct RawHandler {
     path: String,
     language: Option<Spanned<String>>,
+    /// The variables the handler may read (checked in `grants`).
+    #[serde(default)]
+    variables: Vec<String>,
 }
 
 /// Collects diagnostics against one file.
@@ -84,6 +91,23 @@ pub(crate) struct Checker<'s> {
 impl Checker<'_> {
     pub(crate) fn location(&self, offset: usize) -> Location {
         Location::at(self.file, self.source, offset)
+    }
+
+    /// Where `key = ` is written inside the value at `span` (a route's inline table), so a
+    /// diagnostic can point at it; the value's start if it cannot be found.
+    pub(crate) fn key_offset(&self, span: std::ops::Range<usize>, key: &str) -> usize {
+        let text = self.source.get(span.clone()).unwrap_or_default();
+        let mut from = 0;
+        while let Some(found) = text[from..].find(key) {
+            let at = from + found;
+            let before = text[..at].chars().next_back();
+            let after = text[at + key.len()..].trim_start();
+            if before.is_none_or(|c| !(c.is_alphanumeric() || c == '_')) && after.starts_with('=') {
+                return span.start + at;
+            }
+            from = at + key.len();
+        }
+        span.start
     }
 
     pub(crate) fn error(&mut self, offset: usize, message: String, hint: Option<String>) {
@@ -191,6 +215,7 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
         .unwrap_or("/...")
         .to_owned();
     let handlers = check_handlers(checker, edgeway.handlers);
+    crate::grants::check_granted_variables(checker, &handlers, &variable_names, &component_id);
     if handlers.is_empty() && checker.found.is_empty() {
         checker.error(
             span.start,
@@ -209,6 +234,13 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
         None => RouteSettings::default(),
     };
     let routes = check_routes(checker, edgeway.routes, &handlers, &defaults);
+    let app = AppInfo {
+        name: raw.application.name.clone(),
+        version: raw.application.version,
+        description: raw.application.description,
+    };
+    let api = check_api_docs(checker, edgeway.openapi, app, &routes);
+    check_operation_ids(checker, &routes);
     let mut manifest = Manifest {
         path: checker.file.to_owned(),
         app_name: raw.application.name,
@@ -222,6 +254,7 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
         jwt: None,
         key_value_stores: stores.clone(),
         variables,
+        api,
     };
     let capabilities = Capabilities {
         component_offset: span.start,
@@ -236,6 +269,24 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
         &capabilities,
     );
     Some(manifest)
+}
+
+/// Operation ids name one operation each in the whole document.
+fn check_operation_ids(checker: &mut Checker<'_>, routes: &[crate::RouteDecl]) {
+    let mut seen: Vec<(&str, usize)> = Vec::new();
+    for route in routes {
+        let Some(id) = route.meta.operation_id.as_deref() else {
+            continue;
+        };
+        match seen.iter().find(|(other, _)| *other == id) {
+            Some((_, line)) => checker.found.push(Diagnostic {
+                location: route.location.clone(),
+                message: format!("operation id `{id}` is already used by the route on line {line}"),
+                hint: Some("give each route its own `operation_id`".into()),
+            }),
+            None => seen.push((id, route.location.line)),
+        }
+    }
 }
 
 /// Reads `[variables]` and the component's templates, checking that every template refers
@@ -382,11 +433,13 @@ fn check_handlers(
             found
         });
         let location = checker.location(offset);
+        let variables = handler.get_ref().variables.clone();
         handlers.push(Handler {
             name,
             path,
             language,
             location,
+            variables,
         });
     }
     handlers

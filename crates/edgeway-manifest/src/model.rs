@@ -34,6 +34,8 @@ pub struct Manifest {
     pub key_value_stores: Vec<String>,
     /// The app's variables and the component's templates over them.
     pub variables: crate::Variables,
+    /// How the API is described, and where the gateway serves the description.
+    pub api: crate::ApiDocs,
 }
 
 /// A handler component named in the manifest.
@@ -48,6 +50,8 @@ pub struct Handler {
     pub language: Option<Language>,
     /// Where it is declared.
     pub location: Location,
+    /// The variables it may read through `wasi:config` (`variables = [...]`); no others.
+    pub variables: Vec<String>,
 }
 
 /// The languages a handler can be written in.
@@ -96,6 +100,8 @@ pub struct RouteDecl {
     pub handler: String,
     /// The policies it enforces.
     pub settings: RouteSettings,
+    /// Its description and the schemas its requests are validated against.
+    pub meta: crate::RouteMeta,
     /// Where it is declared.
     pub location: Location,
 }
@@ -125,15 +131,23 @@ impl Manifest {
     pub fn gateway_features(&self) -> Vec<&'static str> {
         let uses =
             |wanted: fn(&RouteSettings) -> bool| self.routes.iter().any(|r| wanted(&r.settings));
+        // The document is protected like a route when the `openapi` table says so.
+        let document_auth = self.api.openapi_path.as_ref().map(|_| &self.api.auth);
+        let auth_used = |wanted: fn(&AuthDecl) -> bool| {
+            self.routes.iter().any(|r| wanted(&r.settings.auth)) || document_auth.is_some_and(wanted)
+        };
         let mut features = Vec::new();
-        if uses(|s| s.auth == AuthDecl::ApiKey) {
+        if auth_used(|a| *a == AuthDecl::ApiKey) {
             features.push("api-key");
         }
-        if uses(|s| matches!(s.auth, AuthDecl::Jwt { .. })) {
+        if auth_used(|a| matches!(a, AuthDecl::Jwt { .. })) {
             features.push("jwt");
         }
         if uses(|s| s.rate_limit.is_some()) {
             features.push("rate-limit");
+        }
+        if self.routes.iter().any(|r| r.meta.validates()) {
+            features.push("validation");
         }
         features
     }

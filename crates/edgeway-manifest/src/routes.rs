@@ -3,6 +3,7 @@ use edgeway_router::{InsertError, Methods, Router};
 use indexmap::IndexMap;
 use toml::Spanned;
 
+use crate::describe::{META_KEYS, MetaError, RouteMeta, take_meta};
 use crate::load::Checker;
 use crate::policies::{ApiKeySettings, JwtSettings, RawSettings, RouteSettings};
 use crate::{Diagnostic, Handler, Manifest, RouteDecl};
@@ -29,26 +30,45 @@ fn parse_route_key(key: &str) -> Result<(Methods, &str), (String, String)> {
     Ok((set, pattern.trim()))
 }
 
-/// A route's value: `"handler"`, or `{ handler = "...", <policy settings> }`.
-fn parse_route_value(value: &toml::Value) -> Result<(String, RawSettings), String> {
+/// Why a route's value was refused: the message, and the key of the route table it is about
+/// (to point at it), if any.
+type ValueError = (String, Option<String>);
+
+/// A route's value: `"handler"`, or `{ handler = "...", <policy settings>, <metadata> }`.
+fn parse_route_value(value: &toml::Value) -> Result<(String, RawSettings, RouteMeta), ValueError> {
     match value {
-        toml::Value::String(handler) => Ok((handler.clone(), RawSettings::default())),
+        toml::Value::String(handler) => Ok((handler.clone(), RawSettings::default(), RouteMeta::default())),
         toml::Value::Table(table) => {
             let mut table = table.clone();
             let handler = match table.remove("handler") {
                 Some(toml::Value::String(handler)) => handler,
-                _ => return Err("a route table needs `handler = \"<name>\"`".into()),
+                _ => return Err(("a route table needs `handler = \"<name>\"`".into(), None)),
             };
+            let meta = take_meta(&mut table)
+                .map_err(|MetaError { key, message }| (message, Some(key.to_owned())))?;
+            if let Some(unknown) = table.keys().find(|k| !SETTING_KEYS.contains(&k.as_str())) {
+                return Err((
+                    format!(
+                        "unknown key `{unknown}`; a route table has `handler`, the policies ({}) and the description ({})",
+                        SETTING_KEYS.join(", "),
+                        META_KEYS.join(", ")
+                    ),
+                    Some(unknown.clone()),
+                ));
+            }
             let settings = toml::Value::Table(table)
                 .try_into()
                 .map_err(|e: toml::de::Error| {
-                    format!("invalid route settings: {}", e.message().trim())
+                    (format!("invalid route settings: {}", e.message().trim()), None)
                 })?;
-            Ok((handler, settings))
+            Ok((handler, settings, meta))
         }
-        _ => Err("a route is `\"handler\"` or `{ handler = \"handler\", ... }`".into()),
+        _ => Err(("a route is `\"handler\"` or `{ handler = \"handler\", ... }`".into(), None)),
     }
 }
+
+/// The policy keys a route table may set.
+const SETTING_KEYS: &[&str] = &["body_limit", "access_log", "auth", "scopes", "cors", "rate_limit"];
 
 pub(crate) fn check_routes(
     checker: &mut Checker<'_>,
@@ -74,16 +94,14 @@ pub(crate) fn check_routes(
             );
             continue;
         }
-        let parsed = parse_route_value(value.get_ref())
-            .and_then(|(handler, raw_settings)| Ok((handler, raw_settings.apply(defaults)?)));
-        let (handler, settings) = match parsed {
+        let parsed = parse_route_value(value.get_ref()).and_then(|(handler, raw, meta)| {
+            Ok((handler, raw.apply(defaults).map_err(|m| (m, None))?, meta))
+        });
+        let (handler, settings, meta) = match parsed {
             Ok(parsed) => parsed,
-            Err(message) => {
-                checker.error(
-                    value.span().start,
-                    format!("route `{}`: {message}", key.get_ref()),
-                    None,
-                );
+            Err((message, at_key)) => {
+                let offset = at_key.map_or(value.span().start, |k| checker.key_offset(value.span(), &k));
+                checker.error(offset, format!("route `{}`: {message}", key.get_ref()), None);
                 continue;
             }
         };
@@ -106,6 +124,7 @@ pub(crate) fn check_routes(
             pattern: pattern.to_owned(),
             handler,
             settings,
+            meta,
             location: checker.location(offset),
         });
     }

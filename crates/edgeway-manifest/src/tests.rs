@@ -377,4 +377,5 @@ fn a_handler_may_name_its_language() {
     }
 }
 
+mod describe;
 mod valid;

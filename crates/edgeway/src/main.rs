@@ -3,6 +3,7 @@ mod build;
 mod cargo;
 mod languages;
 mod new;
+mod openapi;
 mod progress;
 mod routes;
 mod up;
@@ -36,6 +37,8 @@ enum Command {
     Routes,
     /// Scaffold a handler in components/<name> (Rust, Python or JavaScript) and route to it.
     New(new::NewArgs),
+    /// Write the app's OpenAPI 3.1 document (the one the gateway serves at /openapi.json).
+    Openapi(openapi::OpenApiArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Command::Up(args) => up::up(&cli.manifest, args),
         Command::Routes => routes::print(&cli.manifest),
         Command::New(args) => new::new(&cli.manifest, args),
+        Command::Openapi(args) => openapi::write(&cli.manifest, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
