@@ -260,20 +260,3 @@ pub fn invalid_request(head: &Head, errors: Vec<serde_json::Value>) -> Reply {
     reply.body = body.to_string().into_bytes();
     reply
 }
-
-/// A request that does not satisfy its route's schemas: a `400` whose `errors` lists each
-/// violation (`in`: body or query, `pointer`: a JSON pointer, `message`).
-#[cfg(feature = "validation")]
-pub fn invalid_request(head: &Head, errors: Vec<serde_json::Value>) -> Reply {
-    let detail = format!(
-        "the request does not satisfy the route's schema: {} violation{}",
-        errors.len(),
-        if errors.len() == 1 { "" } else { "s" }
-    );
-    let mut reply = problem(head, 400, "invalid-request", "Bad Request", &detail);
-    let mut body: serde_json::Value =
-        serde_json::from_slice(&reply.body).expect("problem() writes JSON");
-    body["errors"] = serde_json::Value::Array(errors);
-    reply.body = body.to_string().into_bytes();
-    reply
-}
