@@ -104,6 +104,121 @@ pub fn exchange(
     (!raw.is_empty()).then(|| parse(&raw, false))
 }
 
+/// What a raw exchange got back.
+#[derive(Debug)]
+pub enum Answer {
+    /// A complete response (the first final one; interim `1xx` answers are skipped).
+    Response(Response),
+    /// The server closed the connection without answering.
+    Closed,
+    /// Nothing came back within the time allowed, and the connection stayed open.
+    Silent,
+    /// Part of a response came, then the connection broke or stalled.
+    Broken(String),
+}
+
+/// Writes `raw` as it is (on a thread of its own, so a server that answers before reading
+/// everything is still heard), closes the writing half afterwards if `half_close`, and
+/// reads the first response (without a body if `head_only`: the answer to a `HEAD`). Write
+/// errors are ignored: the server may close early.
+pub fn send_raw(
+    addr: SocketAddr,
+    raw: Vec<u8>,
+    half_close: bool,
+    head_only: bool,
+    timeout: Duration,
+) -> Answer {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(timeout)).unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    std::thread::spawn(move || {
+        if writer.write_all(&raw).is_ok() && half_close {
+            let _ = writer.shutdown(std::net::Shutdown::Write);
+        }
+    });
+    let mut pending = Vec::new();
+    match read_response(&mut stream, &mut pending, head_only) {
+        Ok(Some(response)) => Answer::Response(response),
+        Ok(None) => Answer::Closed,
+        Err(error) if pending.is_empty() => match error.kind() {
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => Answer::Silent,
+            _ => Answer::Closed,
+        },
+        Err(error) => Answer::Broken(format!(
+            "{error} after {:?}",
+            String::from_utf8_lossy(&pending[..pending.len().min(200)])
+        )),
+    }
+}
+
+/// Reads one response from a connection that may carry more (keep-alive). `pending` holds
+/// bytes read past the previous response and keeps those past this one. `Ok(None)` if the
+/// connection closed before a response began; interim `1xx` responses are skipped.
+pub fn read_response(
+    stream: &mut TcpStream,
+    pending: &mut Vec<u8>,
+    head_only: bool,
+) -> std::io::Result<Option<Response>> {
+    let mut buffer = [0u8; 64 * 1024];
+    loop {
+        if let Some((response, used)) = complete_response(pending, head_only) {
+            pending.drain(..used);
+            if (100..200).contains(&response.status) && response.status != 101 {
+                continue;
+            }
+            return Ok(Some(response));
+        }
+        match stream.read(&mut buffer)? {
+            0 if pending.is_empty() => return Ok(None),
+            0 => {
+                // A response framed by the end of the connection is complete now.
+                let framed_by_close = pending.windows(4).any(|w| w == b"\r\n\r\n");
+                if framed_by_close {
+                    let response = parse(pending, head_only);
+                    pending.clear();
+                    return Ok(Some(response));
+                }
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            n => pending.extend_from_slice(&buffer[..n]),
+        }
+    }
+}
+
+/// The response at the start of `raw` and the bytes it takes, if it is all there and its
+/// length is known from its head (`content-length`, chunked, or no body).
+fn complete_response(raw: &[u8], head_only: bool) -> Option<(Response, usize)> {
+    let head_end = raw.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let head = parse(&raw[..head_end], true);
+    let no_body = head_only || matches!(head.status, 100..=199 | 204 | 304);
+    let chunked = head
+        .header("transfer-encoding")
+        .is_some_and(|v| v.contains("chunked"));
+    let length = if no_body {
+        0
+    } else if chunked {
+        chunked_length(&raw[head_end..])?
+    } else {
+        head.header("content-length")?.parse::<usize>().ok()?
+    };
+    let end = head_end + length;
+    (raw.len() >= end).then(|| (parse(&raw[..end], no_body), end))
+}
+
+/// The length of a complete chunked body at the start of `rest`, if it is all there.
+fn chunked_length(rest: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    loop {
+        let line_end = rest[at..].windows(2).position(|w| w == b"\r\n")?;
+        let size_text = std::str::from_utf8(&rest[at..at + line_end]).ok()?;
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        at += line_end + 2 + size + 2;
+        if size == 0 {
+            return (rest.len() >= at).then_some(at);
+        }
+    }
+}
+
 /// Everything the server sends until it closes the connection.
 fn read_to_end(stream: &mut TcpStream) -> Vec<u8> {
     let mut raw = Vec::new();

@@ -1,8 +1,10 @@
 //! Test support: build and start the real `edgeway` binary, and talk HTTP/1.1 to it over a
 //! real socket.
+pub mod hostile;
 mod http;
 mod server;
+pub mod soak;
 pub mod tokens;
 
-pub use http::{Response, concurrently, exchange, get, request};
+pub use http::{Answer, Response, concurrently, exchange, get, read_response, request, send_raw};
 pub use server::{Server, edgeway, repo_root, test_app};

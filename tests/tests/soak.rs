@@ -1,0 +1,30 @@
+//! Five seconds of the soak test (`scripts/soak.sh` runs it for a minute): every response of
+//! a mix of succeeding and failing routes has its expected status, no connection fails, and
+//! the host's memory stays bounded.
+use std::time::Duration;
+
+use edgeway_tests::{Server, get, repo_root, soak, tokens};
+
+#[test]
+fn five_seconds_of_mixed_load_get_only_expected_answers() {
+    let server = Server::start(
+        &repo_root().join("tests/app/spin.toml"),
+        &[],
+        &tokens::variables(),
+    );
+    let report = soak::run(
+        server.addr,
+        Some(server.pid()),
+        Duration::from_secs(5),
+        32,
+    );
+    eprintln!("{report}");
+    assert!(report.clean(), "{report}");
+    for (name, _, count) in &report.per_call {
+        assert!(*count > 0, "no answer for {name}:\n{report}");
+    }
+    let [start, peak, end] = report.rss_kib.expect("the server's RSS");
+    assert!(peak < start + 1024 * 1024, "{report}");
+    assert!(end < start + 256 * 1024, "{report}");
+    assert_eq!(get(server.addr, "/.well-known/spin/health").status, 200);
+}
