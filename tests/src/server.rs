@@ -33,6 +33,12 @@ pub fn edgeway() -> Command {
     command
 }
 
+/// Whether the HTTP suites run against a split deployment (`EDGEWAY_TEST_SPLIT=1`): every
+/// server is then started with `edgeway up --split`, one component per group of routes.
+pub fn split_mode() -> bool {
+    std::env::var("EDGEWAY_TEST_SPLIT").is_ok_and(|v| v == "1")
+}
+
 /// Servers started by this process, to give each its own store.
 static SERVERS: AtomicUsize = AtomicUsize::new(0);
 
@@ -78,6 +84,7 @@ impl Server {
             .arg(manifest)
             .arg("--key-value-dir")
             .arg(key_value_dir)
+            .args((split_mode() && !args.contains(&"--split")).then_some("--split"))
             .args(args)
             .envs(envs.iter().copied())
             .stdout(Stdio::piped())

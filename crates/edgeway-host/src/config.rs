@@ -15,24 +15,54 @@ const MIN_MEMORY_BYTES: usize = 64 * 1024;
 /// memory at 4 GiB, so a larger limit would never apply.
 const MAX_MEMORY_BYTES: usize = 4 << 30;
 
+/// One component of the app and the `[[trigger.http]]` routes that reach it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppComponent {
+    /// The composed component (`.wasm`) exporting `wasi:http/incoming-handler@0.2.x`.
+    pub component: PathBuf,
+    /// Its Spin trigger routes, e.g. `/...`, `/api/...`, `/users/:id` or an exact
+    /// `/health`. Across all components, a request goes to the most specific route that
+    /// matches its path, as Spin's router does; a path no route matches gets `404`.
+    pub trigger_routes: Vec<String>,
+    /// The stores it may open with `wasi:keyvalue/store.open` (spin.toml
+    /// `key_value_stores`, e.g. `["default"]`); opening any other gives `access-denied`, as
+    /// on Spin. Labels are lowercase kebab- or snake-case, e.g. `default`,
+    /// `user-sessions`. Components share the stores' data.
+    pub key_value_stores: Vec<String>,
+    /// Its variables, already resolved (spin.toml `[variables]` and `SPIN_VARIABLE_*`), as
+    /// `wasi:config/store` returns them. Names follow Spin's rules: lowercase letters,
+    /// digits and single underscores, starting with a letter.
+    pub variables: BTreeMap<String, String>,
+}
+
+impl AppComponent {
+    /// `component` on Spin's default route `/...`, with no stores and no variables.
+    pub fn new(component: impl Into<PathBuf>) -> Self {
+        Self {
+            component: component.into(),
+            trigger_routes: vec!["/...".to_owned()],
+            key_value_stores: Vec::new(),
+            variables: BTreeMap::new(),
+        }
+    }
+}
+
 /// Settings for [`Host::bind`](crate::Host::bind).
 ///
 /// `HostConfig::default()` gives Spin's defaults; set at least
-/// [`component`](HostConfig::component).
+/// [`components`](HostConfig::components).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostConfig {
     /// Address to listen on; port 0 picks a free port (see
     /// [`Host::local_addr`](crate::Host::local_addr)). Default `127.0.0.1:3000`,
     /// as `spin up`.
     pub listen: SocketAddr,
-    /// The composed component (`.wasm`) exporting `wasi:http/incoming-handler@0.2.x`.
-    pub component: PathBuf,
+    /// The app's components: one for a composed app, one per group of routes for a split
+    /// deployment. Default: none.
+    pub components: Vec<AppComponent>,
     /// Directory for compiled components (`<key>.cwasm`), created if missing.
     /// Default `.edgeway/cache`.
     pub cache_dir: PathBuf,
-    /// The component's Spin trigger route, e.g. `/...` (default), `/api/...`,
-    /// `/users/:id` or an exact `/health`. Requests outside it get `404`.
-    pub trigger_route: String,
     /// How many requests one instance may serve, one after another. `1`
     /// (default) gives every request a fresh instance, which is what Spin does
     /// for WASI 0.2 components; more trades isolation for throughput.
@@ -47,38 +77,25 @@ pub struct HostConfig {
     /// store, created when first opened. Created if missing. Default
     /// `.edgeway/key-value`.
     pub key_value_dir: PathBuf,
-    /// The stores the component may open with `wasi:keyvalue/store.open`
-    /// (spin.toml `key_value_stores`, e.g. `["default"]`); opening any other
-    /// gives `access-denied`, as on Spin. Labels are lowercase kebab- or
-    /// snake-case, e.g. `default`, `user-sessions`. Default: none.
-    pub key_value_stores: Vec<String>,
-    /// The component's variables, already resolved (spin.toml `[variables]`
-    /// and `SPIN_VARIABLE_*`), as `wasi:config/store` returns them. Names
-    /// follow Spin's rules: lowercase letters, digits and single
-    /// underscores, starting with a letter. Default: none.
-    pub variables: BTreeMap<String, String>,
 }
 
 impl Default for HostConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 3000)),
-            component: PathBuf::new(),
+            components: Vec::new(),
             cache_dir: PathBuf::from(".edgeway/cache"),
-            trigger_route: "/...".to_owned(),
             reuse: 1,
             max_memory_bytes: 128 << 20,
             timeout: Duration::from_secs(30),
             key_value_dir: PathBuf::from(".edgeway/key-value"),
-            key_value_stores: Vec::new(),
-            variables: BTreeMap::new(),
         }
     }
 }
 
 impl HostConfig {
-    /// Checks the plain fields; the route and the component are checked by
-    /// the modules that parse them.
+    /// Checks the plain fields; routes and components are checked by the modules that parse
+    /// them.
     pub(crate) fn validate(&self) -> Result<(), HostError> {
         let invalid = |field, problem: &str| {
             Err(HostError::InvalidConfig {
@@ -86,8 +103,32 @@ impl HostConfig {
                 problem: problem.to_owned(),
             })
         };
-        if self.component.as_os_str().is_empty() {
-            return invalid("component", "is empty: give the path of a .wasm component");
+        if self.components.is_empty() {
+            return invalid("components", "is empty: give at least one component");
+        }
+        for app in &self.components {
+            if app.component.as_os_str().is_empty() {
+                return invalid("component", "is empty: give the path of a .wasm component");
+            }
+            if app.trigger_routes.is_empty() {
+                return invalid("trigger_routes", "is empty: give at least one route");
+            }
+            for label in &app.key_value_stores {
+                if let Err(problem) = check_store_label(label) {
+                    return invalid(
+                        "key_value_stores",
+                        &format!("has the invalid label {label:?}: {problem}"),
+                    );
+                }
+            }
+            for name in app.variables.keys() {
+                if let Err(problem) = check_variable_name(name) {
+                    return invalid(
+                        "variables",
+                        &format!("has the invalid name {name:?}: {problem}"),
+                    );
+                }
+            }
         }
         if self.cache_dir.as_os_str().is_empty() {
             return invalid("cache_dir", "is empty");
@@ -121,22 +162,6 @@ impl HostConfig {
         }
         if self.key_value_dir.as_os_str().is_empty() {
             return invalid("key_value_dir", "is empty");
-        }
-        for label in &self.key_value_stores {
-            if let Err(problem) = check_store_label(label) {
-                return invalid(
-                    "key_value_stores",
-                    &format!("has the invalid label {label:?}: {problem}"),
-                );
-            }
-        }
-        for name in self.variables.keys() {
-            if let Err(problem) = check_variable_name(name) {
-                return invalid(
-                    "variables",
-                    &format!("has the invalid name {name:?}: {problem}"),
-                );
-            }
         }
         Ok(())
     }
@@ -191,7 +216,7 @@ mod tests {
 
     fn valid() -> HostConfig {
         HostConfig {
-            component: PathBuf::from("app.wasm"),
+            components: vec![AppComponent::new("app.wasm")],
             ..HostConfig::default()
         }
     }
@@ -200,13 +225,12 @@ mod tests {
     fn defaults_are_spins() {
         let config = HostConfig::default();
         assert_eq!(config.listen.to_string(), "127.0.0.1:3000");
-        assert_eq!(config.trigger_route, "/...");
+        assert!(config.components.is_empty());
+        assert_eq!(AppComponent::new("a.wasm").trigger_routes, ["/..."]);
         assert_eq!(config.reuse, 1);
         assert_eq!(config.max_memory_bytes, 128 * 1024 * 1024);
         assert_eq!(config.timeout, Duration::from_secs(30));
         assert_eq!(config.key_value_dir, PathBuf::from(".edgeway/key-value"));
-        assert!(config.key_value_stores.is_empty());
-        assert!(config.variables.is_empty());
     }
 
     #[test]
@@ -231,8 +255,20 @@ mod tests {
 
     #[test]
     fn rejects_unusable_values() {
-        let cases: [(HostConfig, &str); 8] = [
-            (HostConfig::default(), "component"),
+        let component = |app: AppComponent| HostConfig {
+            components: vec![AppComponent::new("app.wasm"), app],
+            ..valid()
+        };
+        let cases: [(HostConfig, &str); 10] = [
+            (HostConfig::default(), "components"),
+            (component(AppComponent::new("")), "component"),
+            (
+                component(AppComponent {
+                    trigger_routes: Vec::new(),
+                    ..AppComponent::new("b.wasm")
+                }),
+                "trigger_routes",
+            ),
             (
                 HostConfig {
                     reuse: 0,
@@ -269,17 +305,17 @@ mod tests {
                 "key_value_dir",
             ),
             (
-                HostConfig {
+                component(AppComponent {
                     key_value_stores: vec!["default".into(), "../escape".into()],
-                    ..valid()
-                },
+                    ..AppComponent::new("b.wasm")
+                }),
                 "key_value_stores",
             ),
             (
-                HostConfig {
+                component(AppComponent {
                     variables: BTreeMap::from([("API_URL".into(), "x".into())]),
-                    ..valid()
-                },
+                    ..AppComponent::new("b.wasm")
+                }),
                 "variables",
             ),
         ];

@@ -18,16 +18,18 @@ use crate::body::GuardedBody;
 use crate::guest_output::RequestId;
 use crate::instance::{Outcome, Runner};
 use crate::problem::{health, problem};
-use crate::route::TriggerRoute;
+use crate::route::RouteTable;
 use crate::spin_headers;
 
 /// Paths under this prefix are answered by Spin itself, never by a component.
 const WELL_KNOWN_PREFIX: &str = "/.well-known/spin/";
 
-/// Routes requests to the component.
+/// Routes requests to the app's components.
 pub(crate) struct Dispatcher {
-    pub(crate) route: TriggerRoute,
-    pub(crate) runner: Arc<Runner>,
+    /// Every component's trigger routes, with the index of its runner.
+    pub(crate) routes: RouteTable,
+    /// One per component.
+    pub(crate) runners: Vec<Arc<Runner>>,
 }
 
 impl Dispatcher {
@@ -48,13 +50,14 @@ impl Dispatcher {
                 ),
             };
         }
-        let Some(route_match) = self.route.matches(&path) else {
+        let Some((route_match, component)) = self.routes.matches(&path) else {
             let detail = format!(
-                "no route matches {path}: the component's trigger route is {}",
-                self.route.raw()
+                "no route matches {path}: the trigger routes are {}",
+                self.routes.describe()
             );
             return problem(StatusCode::NOT_FOUND, &detail, None);
         };
+        let runner = self.runners[component].clone();
 
         // Spin takes the authority from the `Host` header and refuses a
         // request without a valid one; wasi:http needs it too.
@@ -74,15 +77,16 @@ impl Dispatcher {
             return problem(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string(), None);
         }
 
-        self.call_component(request).await
+        call_component(runner, request).await
     }
+}
 
-    /// Runs the component on a task of its own (it may keep streaming the
-    /// body after answering) and turns what happens into a response.
-    async fn call_component(&self, request: Request<Incoming>) -> Response<HyperOutgoingBody> {
+/// Runs the component on a task of its own (it may keep streaming the
+/// body after answering) and turns what happens into a response.
+async fn call_component(runner: Arc<Runner>, request: Request<Incoming>) -> Response<HyperOutgoingBody> {
         let id = RequestId::next();
         let (outparam, mut response) = oneshot::channel();
-        let runner = self.runner.clone();
+        let timeout = runner.timeout();
         let task_id = id.clone();
         let mut task = tokio::spawn(async move { runner.run(task_id, request, outparam).await });
 
@@ -110,18 +114,17 @@ impl Dispatcher {
         };
         let outcome =
             outcome.unwrap_or_else(|e| Outcome::NotStarted(wasmtime::Error::msg(e.to_string())));
-        self.failed(&id, outcome)
-    }
+        failed(&id, outcome, timeout)
+}
 
-    /// The component's run ended without a response.
-    fn failed(&self, id: &RequestId, outcome: Outcome) -> Response<HyperOutgoingBody> {
+/// The component's run ended without a response.
+fn failed(id: &RequestId, outcome: Outcome, timeout: std::time::Duration) -> Response<HyperOutgoingBody> {
         log_failure(id, &outcome, "");
         let (status, detail) = match &outcome {
             Outcome::TimedOut => (
                 StatusCode::GATEWAY_TIMEOUT,
                 format!(
-                    "the component did not respond within {:?} and was stopped",
-                    self.runner.timeout()
+                    "the component did not respond within {timeout:?} and was stopped"
                 ),
             ),
             Outcome::Trapped(e) => (
@@ -138,7 +141,6 @@ impl Dispatcher {
             ),
         };
         problem(status, &detail, Some(id.as_str()))
-    }
 }
 
 /// The innermost message of an error, e.g. "wasm trap: wasm `unreachable`

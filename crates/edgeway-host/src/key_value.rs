@@ -2,7 +2,7 @@
 //! `atomics`, `batch`), the version Spin provides, with Spin's semantics.
 //!
 //! - A component may open only the stores it declares (spin.toml
-//!   `key_value_stores`, [`HostConfig::key_value_stores`]); `open` of any
+//!   `key_value_stores`, [`AppComponent::key_value_stores`]); `open` of any
 //!   other label returns `error::access-denied`, as Spin does. (Spin refuses
 //!   to start an app that declares a store no runtime config defines, so
 //!   `no-such-store` does not occur at run time there either.)
@@ -15,7 +15,7 @@
 //! The WIT is in `wit/keyvalue-2024-10-17`; the host functions are in `host`
 //! and the storage in `sqlite`.
 //!
-//! [`HostConfig::key_value_stores`]: crate::HostConfig::key_value_stores
+//! [`AppComponent::key_value_stores`]: crate::AppComponent::key_value_stores
 
 mod host;
 mod sqlite;
@@ -48,8 +48,8 @@ pub(crate) struct KeyValueStores {
     dir: PathBuf,
     /// The labels the component declares.
     allowed: BTreeSet<String>,
-    /// The stores opened so far, by label.
-    open: Mutex<HashMap<String, Arc<SqliteStore>>>,
+    /// The stores opened so far, by label; shared by all the app's components.
+    open: Arc<Mutex<HashMap<String, Arc<SqliteStore>>>>,
 }
 
 impl KeyValueStores {
@@ -63,8 +63,18 @@ impl KeyValueStores {
         Ok(Self {
             dir: dir.to_owned(),
             allowed: allowed.iter().cloned().collect(),
-            open: Mutex::new(HashMap::new()),
+            open: Arc::new(Mutex::new(HashMap::new())),
         })
+    }
+
+    /// The same stores (one connection each, whichever component opens them), for another
+    /// component that declares the labels `allowed`.
+    pub(crate) fn for_component(&self, allowed: &[String]) -> Self {
+        Self {
+            dir: self.dir.clone(),
+            allowed: allowed.iter().cloned().collect(),
+            open: self.open.clone(),
+        }
     }
 
     /// Whether the component declared `label`.

@@ -9,12 +9,14 @@
 //!    component from the cache or compiles it, links WASI 0.2, `wasi:http`
 //!    and Spin's `wasi:keyvalue` (SQLite files under
 //!    [`HostConfig::key_value_dir`]) and `wasi:config` (the resolved
-//!    [`HostConfig::variables`]), pre-instantiates, and binds the socket
+//!    [`AppComponent::variables`]), pre-instantiates, and binds the socket
 //!    (`engine`, `cache`, `state`, `key_value`, `config_store`).
 //! 2. [`Host::serve`] accepts connections, one task each (`serve`).
-//! 3. `/.well-known/spin/health` is answered by the host; a path outside the
-//!    trigger route gets `404`; otherwise Spin's `spin-*` headers are added
-//!    (`dispatch`, `route`, `spin_headers`).
+//! 3. `/.well-known/spin/health` is answered by the host; the most specific
+//!    trigger route of the app's components (one for a composed app, several
+//!    for a split deployment) picks the component, as Spin's router does; a
+//!    path outside every route gets `404`; otherwise Spin's `spin-*` headers
+//!    are added (`dispatch`, `route`, `spin_headers`).
 //! 4. The request runs in a fresh instance (or a reused one when
 //!    [`HostConfig::reuse`] > 1) with a memory limit and a deadline; guest
 //!    stdout/stderr go to the host's stderr as `[req <id>] line` (`instance`,
@@ -40,6 +42,6 @@ mod serve;
 mod spin_headers;
 mod state;
 
-pub use config::HostConfig;
+pub use config::{AppComponent, HostConfig};
 pub use error::HostError;
 pub use serve::Host;

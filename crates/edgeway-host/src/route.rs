@@ -7,6 +7,12 @@
 //! allowing one trailing `/` in the request path. `:name` segments match any
 //! one non-empty segment and are passed to the component as
 //! `spin-path-match-<name>`.
+//!
+//! An app may have several components, each with trigger routes of its own (a split
+//! deployment). [`RouteTable`] picks the most specific route that matches a path, with the
+//! priority of Spin's router: at the first segment where two matching routes differ, an exact
+//! segment beats a `:name`, which beats a trailing wildcard, and a route that ends there
+//! beats a wildcard that would match nothing.
 
 use crate::error::HostError;
 
@@ -129,6 +135,80 @@ impl TriggerRoute {
     }
 }
 
+impl TriggerRoute {
+    /// The route's rank per segment (exact 0, `:name` 1, wildcard 2): of two routes that
+    /// match a path, the one with the smaller key is the more specific.
+    fn priority(&self) -> Vec<u8> {
+        let mut key: Vec<u8> = self
+            .segments
+            .iter()
+            .map(|segment| match segment {
+                Segment::Exact(_) => 0,
+                Segment::Param(_) => 1,
+            })
+            .collect();
+        if self.trailing_wildcard {
+            key.push(2);
+        }
+        key
+    }
+
+    /// What Spin compares to find duplicate routes: the route without parameter names.
+    fn identity(&self) -> String {
+        let mut identity: String = self
+            .segments
+            .iter()
+            .map(|segment| match segment {
+                Segment::Exact(text) => format!("/{text}"),
+                Segment::Param(_) => "/:".to_owned(),
+            })
+            .collect();
+        if self.trailing_wildcard {
+            identity.push_str("/...");
+        }
+        identity
+    }
+}
+
+/// Every component's trigger routes, most specific first.
+#[derive(Debug)]
+pub(crate) struct RouteTable {
+    routes: Vec<(TriggerRoute, usize)>,
+}
+
+impl RouteTable {
+    /// A table of `(route, component index)`; two routes that match the same paths are an
+    /// error, as on Spin.
+    pub(crate) fn new(mut routes: Vec<(TriggerRoute, usize)>) -> Result<Self, HostError> {
+        routes.sort_by_key(|(route, _)| route.priority());
+        for (i, (route, _)) in routes.iter().enumerate() {
+            if let Some((twin, _)) = routes[..i]
+                .iter()
+                .find(|(other, _)| other.identity() == route.identity())
+            {
+                return Err(HostError::InvalidRoute {
+                    route: route.raw().to_owned(),
+                    problem: format!("it matches the same paths as `{}`", twin.raw()),
+                });
+            }
+        }
+        Ok(Self { routes })
+    }
+
+    /// The most specific route matching `path`, and its component's index.
+    pub(crate) fn matches(&self, path: &str) -> Option<(RouteMatch<'_>, usize)> {
+        self.routes
+            .iter()
+            .find_map(|(route, component)| Some((route.matches(path)?, *component)))
+    }
+
+    /// The routes as written, comma-separated, for messages.
+    pub(crate) fn describe(&self) -> String {
+        let raw: Vec<&str> = self.routes.iter().map(|(r, _)| r.raw()).collect();
+        raw.join(", ")
+    }
+}
+
 impl RouteMatch<'_> {
     /// The route that matched.
     pub(crate) fn route(&self) -> &TriggerRoute {
@@ -215,6 +295,55 @@ mod tests {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         assert_eq!(named, [("id", "42"), ("post", "7")]);
+    }
+
+    fn table(routes: &[&str]) -> RouteTable {
+        let parsed = routes
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (TriggerRoute::parse(r).unwrap(), i))
+            .collect();
+        RouteTable::new(parsed).unwrap()
+    }
+
+    /// (routes, path, index of the route that wins, or None)
+    const PRIORITY: &[(&[&str], &str, Option<usize>)] = &[
+        (&["/...", "/hello"], "/hello", Some(1)),
+        (&["/...", "/hello"], "/hello/x", Some(0)),
+        (&["/hello/:name", "/hello"], "/hello", Some(1)),
+        (&["/hello/:name", "/hello"], "/hello/ada", Some(0)),
+        (&["/echo/...", "/hello/:name", "/..."], "/echo/a/b", Some(0)),
+        (&["/echo/...", "/:x/:y"], "/echo/a", Some(0)),
+        (&["/echo/...", "/:x/:y"], "/other/a", Some(1)),
+        (&["/echo/...", "/:x/:y"], "/echo", Some(0)),
+        (&["/api/...", "/api"], "/api", Some(1)),
+        (&["/api/...", "/api"], "/api/", Some(1)),
+        (&["/items/:id", "/items/new"], "/items/new", Some(1)),
+        (&["/items/:id", "/items/new"], "/items/7", Some(0)),
+        (&["/:a/b", "/a/:b"], "/a/b", Some(1)),
+        (&["/", "/..."], "/", Some(0)),
+        (&["/a/...", "/a/b/..."], "/a/b/c", Some(1)),
+        (&["/hello"], "/nope", None),
+    ];
+
+    #[test]
+    fn most_specific_route_wins() {
+        for (routes, path, expected) in PRIORITY {
+            let table = table(routes);
+            let got = table.matches(path).map(|(_, component)| component);
+            assert_eq!(got, *expected, "routes {routes:?} path {path}");
+        }
+    }
+
+    #[test]
+    fn duplicate_routes_are_refused() {
+        for pair in [["/a/:x", "/a/:y"], ["/api/...", "/api/*"], ["/api", "/api/"]] {
+            let parsed = pair
+                .iter()
+                .map(|r| (TriggerRoute::parse(r).unwrap(), 0))
+                .collect();
+            assert!(RouteTable::new(parsed).is_err(), "{pair:?}");
+        }
     }
 
     #[test]

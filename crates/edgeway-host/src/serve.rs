@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use hyper::server::conn::http1;
@@ -20,17 +21,17 @@ use crate::engine;
 use crate::error::{HostError, chain};
 use crate::instance::Runner;
 use crate::key_value::KeyValueStores;
-use crate::route::TriggerRoute;
+use crate::route::{RouteTable, TriggerRoute};
 use crate::state::{Shared, add_to_linker};
 
 /// A bound host, ready to serve one component.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), edgeway_host::HostError> {
-/// use edgeway_host::{Host, HostConfig};
+/// use edgeway_host::{AppComponent, Host, HostConfig};
 ///
 /// let config = HostConfig {
-///     component: "app.wasm".into(),
+///     components: vec![AppComponent::new("app.wasm")],
 ///     ..HostConfig::default()
 /// };
 /// let host = Host::bind(config).await?; // prints `Serving http://127.0.0.1:3000`
@@ -57,37 +58,57 @@ impl Host {
     /// when `listen` has port 0); progress notes go to stderr.
     pub async fn bind(config: HostConfig) -> Result<Host, HostError> {
         config.validate()?;
-        let route = TriggerRoute::parse(&config.trigger_route)?;
-        let shared = Shared {
-            key_value: Arc::new(KeyValueStores::new(
-                &config.key_value_dir,
-                &config.key_value_stores,
-            )?),
-            variables: Arc::new(config.variables.clone()),
-        };
+        let mut routes = Vec::new();
+        for (index, app) in config.components.iter().enumerate() {
+            for route in &app.trigger_routes {
+                routes.push((TriggerRoute::parse(route)?, index));
+            }
+        }
+        let routes = RouteTable::new(routes)?;
+        let stores = KeyValueStores::new(&config.key_value_dir, &[])?;
 
         // Engine creation probes the address space and compiling can take
         // seconds: keep both off the async workers.
-        let (component_path, cache_dir) = (config.component.clone(), config.cache_dir.clone());
-        let (host_engine, component) = tokio::task::spawn_blocking(move || {
+        let paths: Vec<PathBuf> = config.components.iter().map(|c| c.component.clone()).collect();
+        let cache_dir = config.cache_dir.clone();
+        let (host_engine, components) = tokio::task::spawn_blocking(move || {
             let host_engine = engine::build()?;
-            let component =
-                crate::cache::load_or_compile(&host_engine, &component_path, &cache_dir)?;
-            Ok::<_, HostError>((host_engine, component))
+            let components = paths
+                .iter()
+                .map(|path| crate::cache::load_or_compile(&host_engine, path, &cache_dir))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok::<_, HostError>((host_engine, components))
         })
         .await
         .map_err(|e| HostError::Engine {
             reason: format!("the loading thread failed: {e}"),
         })??;
 
-        let link_error = |e: wasmtime::Error| HostError::Link {
-            path: config.component.clone(),
-            reason: chain(&e),
-        };
         let mut linker = Linker::new(&host_engine.engine);
-        add_to_linker(&mut linker).map_err(link_error)?;
-        let pre = linker.instantiate_pre(&component).map_err(link_error)?;
-        let pre = ProxyPre::new(pre).map_err(link_error)?;
+        add_to_linker(&mut linker).map_err(|e| HostError::Link {
+            path: config.components[0].component.clone(),
+            reason: chain(&e),
+        })?;
+        let mut runners = Vec::new();
+        for (app, component) in config.components.iter().zip(&components) {
+            let link_error = |e: wasmtime::Error| HostError::Link {
+                path: app.component.clone(),
+                reason: chain(&e),
+            };
+            let pre = linker.instantiate_pre(component).map_err(link_error)?;
+            let pre = ProxyPre::new(pre).map_err(link_error)?;
+            let shared = Shared {
+                key_value: Arc::new(stores.for_component(&app.key_value_stores)),
+                variables: Arc::new(app.variables.clone()),
+            };
+            runners.push(Arc::new(Runner::new(
+                pre,
+                shared,
+                config.max_memory_bytes,
+                config.timeout,
+                config.reuse,
+            )));
+        }
 
         let listener =
             TcpListener::bind(config.listen)
@@ -102,21 +123,10 @@ impl Host {
         })?;
 
         announce(local_addr).map_err(HostError::Stdout)?;
-
-        let runner = Runner::new(
-            pre,
-            shared,
-            config.max_memory_bytes,
-            config.timeout,
-            config.reuse,
-        );
         Ok(Host {
             listener,
             local_addr,
-            dispatcher: Arc::new(Dispatcher {
-                route,
-                runner: Arc::new(runner),
-            }),
+            dispatcher: Arc::new(Dispatcher { routes, runners }),
         })
     }
 

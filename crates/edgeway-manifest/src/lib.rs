@@ -24,6 +24,7 @@ mod load;
 mod model;
 mod policies;
 mod routes;
+pub mod split;
 #[cfg(test)]
 mod tests;
 mod variables;

@@ -20,6 +20,47 @@ pub struct Built {
 }
 
 pub fn build(manifest_path: &Path) -> anyhow::Result<Built> {
+    let parts = build_parts(manifest_path)?;
+    compose_app(parts)
+}
+
+/// Every component of an app, built and read, before composing.
+pub struct Parts {
+    pub manifest: Manifest,
+    /// The gateway built from the app's whole manifest.
+    pub gateway_wasm: Vec<u8>,
+    /// One per handler, in manifest order.
+    pub handler_wasms: Vec<Vec<u8>>,
+    pub workspace: Workspace,
+    /// The components workspace's build lock, held until the parts are composed.
+    pub lock: std::fs::File,
+}
+
+impl Parts {
+    /// Builds the gateway again from another manifest (e.g. one group's of a split
+    /// deployment), with the features it needs, and reads it. Needs the lock `self` holds.
+    pub fn build_gateway(&self, manifest_path: &Path, features: &[&str]) -> anyhow::Result<Vec<u8>> {
+        let gateway = self
+            .workspace
+            .package(GATEWAY_PACKAGE)
+            .with_context(|| format!("the components workspace has no `{GATEWAY_PACKAGE}` crate"))?;
+        let features: Vec<String> = features
+            .iter()
+            .map(|f| format!("{GATEWAY_PACKAGE}/{f}"))
+            .collect();
+        let manifest_abs = manifest_path.canonicalize()?;
+        self.workspace.build(
+            &[GATEWAY_PACKAGE],
+            &features,
+            &[("EDGEWAY_MANIFEST", &manifest_abs)],
+        )?;
+        let path = self.workspace.wasm_path(gateway).expect("the gateway is a cdylib");
+        std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
+    }
+}
+
+/// Builds the handlers and the gateway and reads them; the workspace's lock stays held.
+pub fn build_parts(manifest_path: &Path) -> anyhow::Result<Parts> {
     let manifest = Manifest::load(manifest_path)?;
     let dir = manifest.dir();
     let languages: Vec<Language> = manifest
@@ -80,7 +121,6 @@ pub fn build(manifest_path: &Path) -> anyhow::Result<Built> {
     step.done(&format!("{} components", names.len()));
     let foreign = build_foreign(&manifest, &languages, gateway)?;
 
-    let step = Step::start("Composing");
     let read = |package| {
         let path = workspace
             .wasm_path(package)
@@ -98,7 +138,27 @@ pub fn build(manifest_path: &Path) -> anyhow::Result<Built> {
             None => read(rust_packages.next().expect("one package per Rust handler")),
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    drop(build_lock);
+    Ok(Parts {
+        manifest,
+        gateway_wasm,
+        handler_wasms,
+        workspace,
+        lock: build_lock,
+    })
+}
+
+/// Composes the gateway with every handler into the app's one component.
+fn compose_app(parts: Parts) -> anyhow::Result<Built> {
+    let Parts {
+        manifest,
+        gateway_wasm,
+        handler_wasms,
+        lock,
+        ..
+    } = parts;
+    drop(lock);
+    let step = Step::start("Composing");
+    let dir = manifest.dir();
     let handlers: Vec<Handler<'_>> = manifest
         .handlers
         .iter()
@@ -108,8 +168,23 @@ pub fn build(manifest_path: &Path) -> anyhow::Result<Built> {
             wasm,
         })
         .collect();
-    let composed =
-        edgeway_compose::compose(&gateway_wasm, &handlers).map_err(|error| match &error {
+    let composed = compose_checked(&manifest, &gateway_wasm, &handlers)?;
+    let summary = check(&composed)?;
+    let output = dir.join(&manifest.output);
+    write_atomically(&output, &composed)?;
+    step.done(&format!("{} ({summary})", output.display()));
+    Ok(Built { manifest, output })
+}
+
+/// Composes `gateway` with `handlers`, turning a handler without the contract into a
+/// diagnostic on its manifest entry.
+pub fn compose_checked(
+    manifest: &Manifest,
+    gateway_wasm: &[u8],
+    handlers: &[Handler<'_>],
+) -> anyhow::Result<Vec<u8>> {
+    // Each handler's key-value and config imports go through adapters of its own.
+    edgeway_compose::compose(gateway_wasm, handlers).map_err(|error| match &error {
             ComposeError::MissingContract { name, .. } => {
                 let handler = &manifest.handlers[manifest.handler_index(name).unwrap_or_default()];
                 let hint = "build it against the `http-handler` world of wit/handler.wit (edgeway-sdk does)";
@@ -120,12 +195,7 @@ pub fn build(manifest_path: &Path) -> anyhow::Result<Built> {
                 }]))
             }
             _ => anyhow!(error),
-        })?;
-    let summary = check(&composed)?;
-    let output = dir.join(&manifest.output);
-    write_atomically(&output, &composed)?;
-    step.done(&format!("{} ({summary})", output.display()));
-    Ok(Built { manifest, output })
+        })
 }
 
 /// Builds the Python and JavaScript handlers into `handlers/` beside the composed app, each
@@ -166,7 +236,7 @@ fn build_foreign(
 }
 
 /// Checks that the composed component will load on Spin and on any wasi:http host.
-fn check(composed: &[u8]) -> anyhow::Result<String> {
+pub fn check(composed: &[u8]) -> anyhow::Result<String> {
     let inspection = inspect(composed)?;
     let exports_http = matches!(inspection.exports.as_slice(), [only] if only.starts_with("wasi:http/incoming-handler@0.2"));
     if !exports_http {
@@ -195,7 +265,7 @@ fn check(composed: &[u8]) -> anyhow::Result<String> {
     ))
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let parent = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent)
         .with_context(|| format!("cannot create {}", parent.display()))?;

@@ -6,6 +6,7 @@ mod new;
 mod openapi;
 mod progress;
 mod routes;
+mod split;
 mod up;
 
 use std::path::PathBuf;
@@ -30,7 +31,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Build every handler and the gateway, and compose them into the app's component.
-    Build,
+    Build {
+        /// Write a split deployment instead: one Spin component per group of routes, under
+        /// target/edgeway/split/<app>/ (see the README, "Split deployment").
+        #[arg(long)]
+        split: bool,
+    },
     /// Build, then serve the app over HTTP (with Spin when it is installed).
     Up(up::UpArgs),
     /// Print the route table in priority order.
@@ -44,7 +50,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Build => build::build(&cli.manifest).map(drop),
+        Command::Build { split: false } => build::build(&cli.manifest).map(drop),
+        Command::Build { split: true } => split::build_split(&cli.manifest).map(drop),
         Command::Up(args) => up::up(&cli.manifest, args),
         Command::Routes => routes::print(&cli.manifest),
         Command::New(args) => new::new(&cli.manifest, args),

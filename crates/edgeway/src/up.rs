@@ -5,9 +5,10 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use edgeway_host::{Host, HostConfig};
+use edgeway_host::{AppComponent, Host, HostConfig};
 
-use crate::build::{Built, build};
+use crate::build::build;
+use crate::split;
 
 #[derive(Args)]
 pub struct UpArgs {
@@ -34,6 +35,10 @@ pub struct UpArgs {
     /// Serve what the last build wrote, without building.
     #[arg(long)]
     no_build: bool,
+    /// Build and serve a split deployment: one component per group of routes, picked by
+    /// Spin's router (see `edgeway build --split`).
+    #[arg(long)]
+    split: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -51,26 +56,56 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
         HostChoice::Local => false,
         HostChoice::Auto => spin_installed,
     };
+    if use_spin && args.split {
+        let built = split::build_split(manifest_path)?;
+        return spin_up(&built.spin_manifest, args.listen);
+    }
     if use_spin {
         build(manifest_path)?;
         return spin_up(manifest_path, args.listen);
     }
-    let Built { manifest, output } = if args.no_build {
+    let (manifest, output) = if args.no_build {
         let manifest = edgeway_manifest::Manifest::load(manifest_path)?;
         let output = manifest.dir().join(&manifest.output);
-        Built { manifest, output }
+        (manifest, output)
+    } else if args.split {
+        let built = split::build_split(manifest_path)?;
+        (built.manifest, built.spin_manifest)
     } else {
-        build(manifest_path)?
+        let built = build(manifest_path)?;
+        (built.manifest, built.output)
     };
     let variables = manifest
         .variables
         .resolve(|name| std::env::var(name).ok())
         .map_err(|error| anyhow::anyhow!("{}: {error}", manifest.path.display()))?;
+    let components = if args.split {
+        let derived = split::split_dir(&manifest).join("spin.toml");
+        split::read_split_manifest(&derived)?
+            .into_iter()
+            .map(|c| AppComponent {
+                component: c.source,
+                trigger_routes: c.routes,
+                key_value_stores: c.key_value_stores,
+                variables: variables
+                    .iter()
+                    .filter(|(name, _)| c.variables.contains(name))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            })
+            .collect()
+    } else {
+        vec![AppComponent {
+            component: output,
+            trigger_routes: vec![manifest.trigger_route.clone()],
+            key_value_stores: manifest.key_value_stores.clone(),
+            variables,
+        }]
+    };
     let config = HostConfig {
         listen: args.listen,
-        component: output,
+        components,
         cache_dir: manifest.dir().join("target/edgeway/cache"),
-        trigger_route: manifest.trigger_route.clone(),
         reuse: args.reuse,
         timeout: std::time::Duration::from_secs(args.timeout),
         max_memory_bytes: usize::try_from(args.max_memory << 20)?,
@@ -79,8 +114,6 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
         key_value_dir: args
             .key_value_dir
             .unwrap_or_else(|| manifest.dir().join(".edgeway/key-value")),
-        key_value_stores: manifest.key_value_stores.clone(),
-        variables,
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
