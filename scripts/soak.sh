@@ -14,5 +14,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 mkdir -p target/soak
-cargo build --release --quiet -p edgeway -p edgeway-tests --bin soak
+cargo build --release --quiet -p edgeway-tests --bin soak
 exec target/release/soak "${SECONDS_TO_RUN:-60}" "${CONNECTIONS:-64}" 2>target/soak/server.log
