@@ -47,12 +47,9 @@ use request::Head;
 pub struct Target {
     pub handler: usize,
     pub policy: RoutePolicy<'static>,
-    /// The JSON Schema the body must satisfy, as JSON text.
-    #[cfg_attr(not(feature = "validation"), allow(dead_code))]
-    pub body_schema: Option<&'static str>,
-    /// The JSON Schema of the query's parameters, as JSON text.
-    #[cfg_attr(not(feature = "validation"), allow(dead_code))]
-    pub query_schema: Option<&'static str>,
+    /// The route's compiled JSON Schemas, if it has any.
+    #[cfg(feature = "validation")]
+    pub schemas: Option<&'static validate::RouteSchemas>,
 }
 
 const ROUTES: Table<'static, usize> = Table::from_sorted(&app::ROUTES);
@@ -174,7 +171,9 @@ async fn call(
         .map_err(|error| problem::body_error(head, error, policy.body_limit))?;
     trail.request_bytes = body.len() as u64;
     #[cfg(feature = "validation")]
-    validate::check(head, *found.value, target, &body)?;
+    if let Some(schemas) = target.schemas {
+        validate::check(head, schemas, &body)?;
+    }
     let request = head.to_handler_request(found.pattern, params, body, caller);
     match app::dispatch(target.handler, &request) {
         Ok(response) => {

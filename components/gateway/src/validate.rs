@@ -2,70 +2,53 @@
 //! against it before the handler is called; a request that does not satisfy it is a `400`
 //! problem listing every violation with its JSON pointer.
 //!
-//! The schemas were checked and compiled when the app was built; here each is compiled once
-//! per instance, on the first request of its route, from the JSON the build wrote.
-use std::sync::{LazyLock, OnceLock};
-
-use jsonschema::Validator;
+//! Each schema was checked when the app was built and compiled into Rust code by the
+//! `jsonschema::validator` macro (see the generated `app` module), so a request compiles and
+//! parses no schema: it only runs the checks.
+use jsonschema::ValidationError;
 use jsonschema::error::ValidationErrorKind;
 use serde_json::{Map, Value, json};
 
 use crate::problem::Reply;
 use crate::request::Head;
-use crate::{Target, app};
 
-/// A compiled query schema, with the type each parameter is read as.
-struct QuerySchema {
-    validator: Validator,
-    kinds: Vec<(String, Kind)>,
+/// Checks a JSON value and adds each violation to the list, marked with where it is (`body`
+/// or `query`).
+pub type Check = fn(&Value, &'static str, &mut Vec<Value>);
+
+/// A route's compiled schemas.
+pub struct RouteSchemas {
+    pub body: Option<Check>,
+    pub query: Option<Check>,
+    /// Each query parameter's type, to read its text as.
+    pub query_kinds: &'static [(&'static str, Kind)],
 }
 
 /// How a query parameter's text becomes JSON.
 #[derive(Clone, Copy, PartialEq)]
-enum Kind {
+pub enum Kind {
     Text,
     Integer,
     Number,
     Boolean,
+    /// A repeated parameter: every occurrence, each read as the item's kind.
     List(&'static Kind),
 }
 
-#[derive(Default)]
-struct Compiled {
-    body: OnceLock<Validator>,
-    query: OnceLock<QuerySchema>,
-}
-
-/// One per route, in the order of `app::TARGETS`.
-static COMPILED: LazyLock<Vec<Compiled>> =
-    LazyLock::new(|| app::TARGETS.iter().map(|_| Compiled::default()).collect());
-
-fn parse(schema: &str) -> Value {
-    serde_json::from_str(schema).expect("the build wrote this schema as JSON")
-}
-
-fn compile(schema: &Value) -> Validator {
-    jsonschema::validator_for(schema).expect("the build compiled this schema")
-}
-
 /// Checks the request against the route's schemas; the `400` problem if it does not fit.
-pub fn check(head: &Head, route: usize, target: &Target, body: &[u8]) -> Result<(), Reply> {
-    let compiled = &COMPILED[route];
+pub fn check(head: &Head, schemas: &RouteSchemas, body: &[u8]) -> Result<(), Reply> {
     let mut errors = Vec::new();
-    if let Some(schema) = target.query_schema {
-        let query = compiled.query.get_or_init(|| query_schema(parse(schema)));
-        match query_value(&head.query, &query.kinds) {
-            Ok(value) => collect(&query.validator, &value, "query", &mut errors),
+    if let Some(check) = schemas.query {
+        match query_value(&head.query, schemas.query_kinds) {
+            Ok(value) => check(&value, "query", &mut errors),
             Err(message) => errors.push(json!({ "in": "query", "pointer": "", "message": message })),
         }
     }
     // Only requests of methods that carry a body have theirs checked: a `GET` on a route that
     // also takes `POST` has none.
-    let body_schema = target.body_schema.filter(|_| has_body(&head.method));
-    if let Some(schema) = body_schema {
-        let validator = compiled.body.get_or_init(|| compile(&parse(schema)));
+    if let Some(check) = schemas.body.filter(|_| has_body(&head.method)) {
         match body_value(body) {
-            Ok(value) => collect(validator, &value, "body", &mut errors),
+            Ok(value) => check(&value, "body", &mut errors),
             Err(message) => errors.push(json!({ "in": "body", "pointer": "", "message": message })),
         }
     }
@@ -77,12 +60,17 @@ pub fn check(head: &Head, route: usize, target: &Target, body: &[u8]) -> Result<
 }
 
 /// The methods whose requests carry a body that `body_schema` describes.
-pub fn has_body(method: &str) -> bool {
+fn has_body(method: &str) -> bool {
     matches!(method, "POST" | "PUT" | "PATCH")
 }
 
-fn collect(validator: &Validator, value: &Value, place: &str, errors: &mut Vec<Value>) {
-    for error in validator.iter_errors(value) {
+/// Adds the violations a compiled validator found (the generated checks call this).
+pub fn collect<'i>(
+    found: impl IntoIterator<Item = ValidationError<'i>>,
+    place: &'static str,
+    errors: &mut Vec<Value>,
+) {
+    for error in found {
         let at = error.instance_path().as_str();
         match error.kind() {
             // Point at each property that should not be there, not at the object holding it.
@@ -108,40 +96,10 @@ fn body_value(body: &[u8]) -> Result<Value, String> {
     serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))
 }
 
-fn query_schema(schema: Value) -> QuerySchema {
-    let kind = |schema: &Value| match schema.get("type").and_then(Value::as_str) {
-        Some("integer") => Kind::Integer,
-        Some("number") => Kind::Number,
-        Some("boolean") => Kind::Boolean,
-        _ => Kind::Text,
-    };
-    let kinds = schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .map(|(name, property)| {
-            let list = property.get("type").and_then(Value::as_str) == Some("array");
-            let kind = match (list, property.get("items").map(kind)) {
-                (true, Some(Kind::Integer)) => Kind::List(&Kind::Integer),
-                (true, Some(Kind::Number)) => Kind::List(&Kind::Number),
-                (true, Some(Kind::Boolean)) => Kind::List(&Kind::Boolean),
-                (true, _) => Kind::List(&Kind::Text),
-                (false, _) => kind(property),
-            };
-            (name.clone(), kind)
-        })
-        .collect();
-    QuerySchema {
-        validator: compile(&schema),
-        kinds,
-    }
-}
-
 /// The query as a JSON object: each parameter read as its schema's type says (text that does
 /// not parse stays text, for the schema to refuse); a list collects every occurrence, any
 /// other parameter keeps its first.
-fn query_value(query: &str, kinds: &[(String, Kind)]) -> Result<Value, String> {
+fn query_value(query: &str, kinds: &[(&str, Kind)]) -> Result<Value, String> {
     let mut object = Map::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));

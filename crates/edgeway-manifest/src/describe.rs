@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Schemas are TOML tables (or strings of JSON text), checked against their meta-schema and
-//! compiled here, so a schema that cannot work is a build error, never a request-time one.
+//! compiled here, so a schema that cannot work is a build error, never a request-time one;
+//! the gateway's build then compiles each into Rust code with the same crate.
 use serde_json::Value as Json;
 
 /// A route's description and the schemas its requests are checked against.

@@ -73,6 +73,8 @@ pub fn gateway_source(manifest: &Manifest, wit_dir: &Path) -> String {
     line(w, "];\n");
 
     let mut cors = String::new();
+    let mut validators = String::new();
+    let validates = manifest.gateway_features().contains(&"validation");
     line(
         w,
         "/// Each route's handler and policies, in the order of `ROUTES`.",
@@ -98,22 +100,27 @@ pub fn gateway_source(manifest: &Manifest, wit_dir: &Path) -> String {
             }
             None => "None".into(),
         };
-        let schema = |schema: &Option<serde_json::Value>| match schema {
-            Some(schema) => format!("Some({:?})", schema.to_string()),
-            None => "None".into(),
+        // The field exists only in gateways built with validation, which are those of apps
+        // with a schema (build.rs checks).
+        let schemas = if !validates {
+            String::new()
+        } else if decl.meta.validates() {
+            schemas_source(&mut validators, index, &decl.meta);
+            format!(", schemas: Some(&SCHEMAS_{index})")
+        } else {
+            ", schemas: None".into()
         };
         line(
             w,
             format!(
-                "    crate::Target {{ handler: {handler}, policy: {}, body_schema: {}, query_schema: {} }},",
+                "    crate::Target {{ handler: {handler}, policy: {}{schemas} }},",
                 policy_expr(&decl.settings, &cors_ref),
-                schema(&decl.meta.body_schema),
-                schema(&decl.meta.query_schema),
             ),
         );
     }
     line(w, "];\n");
     w.push_str(&cors);
+    w.push_str(&validators);
 
     if let Some(api_key) = manifest
         .api_key
@@ -172,6 +179,62 @@ pub fn gateway_source(manifest: &Manifest, wit_dir: &Path) -> String {
     );
     line(w, "    }\n}");
     out
+}
+
+/// The route's schemas, compiled into Rust code by the `jsonschema::validator` macro, and the
+/// `RouteSchemas` that points at them.
+fn schemas_source(out: &mut String, index: usize, meta: &crate::RouteMeta) {
+    let mut check = |schema: &Option<serde_json::Value>, name: &str| match schema {
+        Some(schema) => {
+            let text = schema.to_string();
+            let mut hashes = String::from("#");
+            while text.contains(&format!("\"{hashes}")) {
+                hashes.push('#');
+            }
+            let _ = writeln!(
+                out,
+                "#[jsonschema::validator(schema = r{hashes}\"{text}\"{hashes})]\nstruct {name}{index};"
+            );
+            format!(
+                "Some(|value, place, errors| crate::validate::collect({name}{index}::iter_errors(value), place, errors))"
+            )
+        }
+        None => "None".into(),
+    };
+    let body = check(&meta.body_schema, "Body");
+    let query = check(&meta.query_schema, "Query");
+    let kinds: Vec<String> = meta
+        .query_schema
+        .as_ref()
+        .and_then(|schema| schema.get("properties")?.as_object())
+        .into_iter()
+        .flatten()
+        .map(|(name, property)| format!("({name:?}, {})", kind_expr(property)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "static SCHEMAS_{index}: crate::validate::RouteSchemas = crate::validate::RouteSchemas {{ body: {body}, query: {query}, query_kinds: &[{}] }};",
+        kinds.join(", ")
+    );
+}
+
+/// How the gateway reads a query parameter of this schema.
+fn kind_expr(property: &serde_json::Value) -> String {
+    let kind = |schema: Option<&serde_json::Value>| {
+        match schema.and_then(|s| s.get("type")).and_then(serde_json::Value::as_str) {
+            Some("integer") => "Integer",
+            Some("number") => "Number",
+            Some("boolean") => "Boolean",
+            _ => "Text",
+        }
+    };
+    match property.get("type").and_then(serde_json::Value::as_str) {
+        Some("array") => format!(
+            "crate::validate::Kind::List(&crate::validate::Kind::{})",
+            kind(property.get("items"))
+        ),
+        _ => format!("crate::validate::Kind::{}", kind(Some(property))),
+    }
 }
 
 /// Where the OpenAPI document and the docs page are served, who may read them, and the two
