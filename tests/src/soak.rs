@@ -76,8 +76,9 @@ pub struct Report {
     pub samples: Vec<String>,
     /// Latency percentiles (50, 99, max) over all responses.
     pub latency: [Duration; 3],
-    /// The server's RSS in KiB before, at most during, and a second after the run.
-    pub rss_kib: Option<[u64; 3]>,
+    /// The server's RSS in KiB: before the run, once a fifth of it has passed (the pool of
+    /// instance slots is warm by then), at most during it, and a second after it.
+    pub rss_kib: Option<[u64; 4]>,
 }
 
 impl Report {
@@ -109,8 +110,12 @@ impl fmt::Display for Report {
         writeln!(f, "latency: p50 {p50:?}, p99 {p99:?}, max {max:?}")?;
         writeln!(f, "status mismatches: {}", self.mismatches)?;
         writeln!(f, "transport errors: {}", self.transport_errors)?;
-        if let Some([start, peak, end]) = self.rss_kib {
-            writeln!(f, "server RSS: start {start} KiB, peak {peak} KiB, end {end} KiB")?;
+        if let Some([start, warm, peak, end]) = self.rss_kib {
+            writeln!(
+                f,
+                "server RSS: start {start} KiB, after a fifth of the run {warm} KiB, \
+                 peak {peak} KiB, end {end} KiB"
+            )?;
         }
         for sample in &self.samples {
             writeln!(f, "  ! {sample}")?;
@@ -150,13 +155,18 @@ pub fn run(
     let running = Arc::new(AtomicBool::new(true));
     let sampler = server_pid.map(|pid| {
         let running = running.clone();
+        let warm_at = Instant::now() + duration / 5;
         std::thread::spawn(move || {
-            let mut peak = 0;
+            let (mut warm, mut peak) = (None, 0);
             while running.load(Ordering::Relaxed) {
-                peak = peak.max(rss_kib(pid).unwrap_or(0));
+                let rss = rss_kib(pid).unwrap_or(0);
+                peak = peak.max(rss);
+                if warm.is_none() && Instant::now() >= warm_at {
+                    warm = Some(rss);
+                }
                 std::thread::sleep(Duration::from_millis(100));
             }
-            peak
+            (warm.unwrap_or(peak), peak)
         })
     });
     let started = Instant::now();
@@ -177,7 +187,9 @@ pub fn run(
     report.elapsed = elapsed;
     report.connections = connections;
     report.rss_kib = match (start_rss, peak, end_rss) {
-        (Some(start), Some(peak), Some(end)) => Some([start, peak.max(start).max(end), end]),
+        (Some(start), Some((warm, peak)), Some(end)) => {
+            Some([start, warm, peak.max(start).max(end), end])
+        }
         _ => None,
     };
     report

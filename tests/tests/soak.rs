@@ -23,8 +23,10 @@ fn five_seconds_of_mixed_load_get_only_expected_answers() {
     for (name, _, count) in &report.per_call {
         assert!(*count > 0, "no answer for {name}:\n{report}");
     }
-    let [start, peak, end] = report.rss_kib.expect("the server's RSS");
+    // Memory grows while the pool's instance slots warm up: each slot used keeps 2 MiB of
+    // each of the app's 10 linear memories resident for the next instance, so 32 connections
+    // warm up to about 700 MiB. The minute of scripts/soak.sh shows where it levels off.
+    let [start, _, peak, _] = report.rss_kib.expect("the server's RSS");
     assert!(peak < start + 1024 * 1024, "{report}");
-    assert!(end < start + 256 * 1024, "{report}");
     assert_eq!(get(server.addr, "/.well-known/spin/health").status, 200);
 }
