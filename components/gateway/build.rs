@@ -22,7 +22,11 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     std::fs::write(out_dir.join("app.rs"), source).unwrap();
     // The document the gateway serves is the one `edgeway openapi` prints, byte for byte.
-    std::fs::write(out_dir.join("openapi.json"), edgeway_openapi::to_json(&manifest)).unwrap();
+    std::fs::write(
+        out_dir.join("openapi.json"),
+        edgeway_openapi::to_json(&manifest),
+    )
+    .unwrap();
     let docs = here.join("src/docs.html");
     println!("cargo:rerun-if-changed={}", docs.display());
     let page = std::fs::read_to_string(&docs).unwrap();

@@ -15,7 +15,11 @@ fn openapi(manifest: &Path) -> String {
         .arg(manifest)
         .output()
         .expect("edgeway runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).expect("UTF-8")
 }
 
@@ -24,10 +28,21 @@ fn assert_valid_openapi(document: &str, name: &str) {
     let file = std::env::temp_dir().join(format!("edgeway-{}-{name}.json", std::process::id()));
     std::fs::write(&file, document).unwrap();
     let validator = repo_root().join(".edgeway/tools/python/bin/openapi-spec-validator");
-    assert!(validator.exists(), "{} is missing: run scripts/install.sh", validator.display());
-    let output = Command::new(&validator).arg(&file).output().expect("the validator runs");
-    let said = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success() && said.contains(": OK"), "{name}: {said}");
+    assert!(
+        validator.exists(),
+        "{} is missing: run scripts/install.sh",
+        validator.display()
+    );
+    let output = Command::new(&validator)
+        .arg(&file)
+        .output()
+        .expect("the validator runs");
+    let said = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && said.contains(": OK"),
+        "{name}: {said}"
+    );
     std::fs::remove_file(file).unwrap();
 }
 
@@ -60,24 +75,53 @@ fn the_example_document_is_valid_and_has_every_route() {
         assert!(item.is_object(), "{} is missing", route.pattern);
         // OpenAPI has no CONNECT operation; HEAD is listed only for ANY (GET routes serve it).
         let any = route.methods == edgeway_router::Methods::ANY;
-        for method in route.methods.names().filter(|m| *m != "CONNECT" && (*m != "HEAD" || any)) {
+        for method in route
+            .methods
+            .names()
+            .filter(|m| *m != "CONNECT" && (*m != "HEAD" || any))
+        {
             let operation = &item[method.to_ascii_lowercase()];
-            assert_eq!(operation["x-edgeway-handler"], route.handler.as_str(), "{method} {}", route.pattern);
+            assert_eq!(
+                operation["x-edgeway-handler"],
+                route.handler.as_str(),
+                "{method} {}",
+                route.pattern
+            );
             operations += 1;
         }
     }
-    let written: usize = document["paths"].as_object().unwrap().values().map(|i| i.as_object().unwrap().len()).sum();
-    assert_eq!(written, operations, "no operation the manifest does not have");
+    let written: usize = document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|i| i.as_object().unwrap().len())
+        .sum();
+    assert_eq!(
+        written, operations,
+        "no operation the manifest does not have"
+    );
     // The metadata and the policies of the example are in it.
     let convert = &document["paths"]["/convert"]["post"];
     assert_eq!(convert["operationId"], "convert");
-    assert_eq!(convert["requestBody"]["content"]["application/json"]["schema"]["required"], serde_json::json!(["value", "from", "to"]));
+    assert_eq!(
+        convert["requestBody"]["content"]["application/json"]["schema"]["required"],
+        serde_json::json!(["value", "from", "to"])
+    );
     let todos = &document["paths"]["/todos"]["post"];
-    assert_eq!(todos["security"], serde_json::json!([{ "apiKeyHeader": [] }]));
+    assert_eq!(
+        todos["security"],
+        serde_json::json!([{ "apiKeyHeader": [] }])
+    );
     for status in ["400", "401", "404", "405", "413", "429"] {
-        assert!(todos["responses"][status].is_object(), "POST /todos lacks {status}");
+        assert!(
+            todos["responses"][status].is_object(),
+            "POST /todos lacks {status}"
+        );
     }
-    assert_eq!(document["components"]["securitySchemes"]["apiKeyHeader"]["name"], "x-api-key");
+    assert_eq!(
+        document["components"]["securitySchemes"]["apiKeyHeader"]["name"],
+        "x-api-key"
+    );
 }
 
 #[test]
@@ -88,15 +132,25 @@ fn the_gateway_serves_the_document_edgeway_openapi_writes() {
     let served = get(test_app().addr, "/openapi.json");
     assert_eq!(served.status, 200);
     assert_eq!(served.header("content-type"), Some("application/json"));
-    assert!(served.text() == printed, "the served document differs from `edgeway openapi`");
+    assert!(
+        served.text() == printed,
+        "the served document differs from `edgeway openapi`"
+    );
     // `-o` writes the same bytes.
     let file = std::env::temp_dir().join(format!("edgeway-openapi-{}.json", std::process::id()));
-    let status = edgeway().args(["openapi", "--manifest"]).arg(&manifest).arg("-o").arg(&file).status().unwrap();
+    let status = edgeway()
+        .args(["openapi", "--manifest"])
+        .arg(&manifest)
+        .arg("-o")
+        .arg(&file)
+        .status()
+        .unwrap();
     assert!(status.success());
     assert_eq!(std::fs::read_to_string(&file).unwrap(), printed);
     std::fs::remove_file(file).unwrap();
     // Only GET and HEAD.
-    request(test_app().addr, "POST", "/openapi.json", &[], b"{}").problem(405, "method-not-allowed");
+    request(test_app().addr, "POST", "/openapi.json", &[], b"{}")
+        .problem(405, "method-not-allowed");
     let head = request(test_app().addr, "HEAD", "/openapi.json", &[], b"");
     assert_eq!((head.status, head.body.len()), (200, 0));
 }
@@ -119,7 +173,13 @@ fn the_document_can_move_and_be_protected_by_the_apps_auth() {
     std::fs::write(&manifest, text).unwrap();
     let server = Server::start(&manifest, &[], &[]);
     get(server.addr, "/spec.json").problem(401, "unauthorized");
-    let served = request(server.addr, "GET", "/spec.json", &[("x-api-key", "reader-key-0123456789")], b"");
+    let served = request(
+        server.addr,
+        "GET",
+        "/spec.json",
+        &[("x-api-key", "reader-key-0123456789")],
+        b"",
+    );
     assert_eq!(served.status, 200);
     assert_eq!(served.text(), openapi(&manifest));
     assert_eq!(served.json()["info"]["version"], "2.0.0");
@@ -133,10 +193,17 @@ fn the_document_can_move_and_be_protected_by_the_apps_auth() {
 /// What tests/browser/docs.cjs saw.
 fn open_docs_page(url: &str, try_operation: &str) -> Value {
     let chromium = PathBuf::from("/usr/bin/chromium");
-    assert!(chromium.exists(), "/usr/bin/chromium is missing: scripts/install.sh installs it");
+    assert!(
+        chromium.exists(),
+        "/usr/bin/chromium is missing: scripts/install.sh installs it"
+    );
     let root = repo_root();
     let playwright = root.join(".edgeway/tools/browser/node_modules/playwright-core");
-    assert!(playwright.exists(), "{} is missing: run scripts/install.sh", playwright.display());
+    assert!(
+        playwright.exists(),
+        "{} is missing: run scripts/install.sh",
+        playwright.display()
+    );
     let output = Command::new("node")
         .arg(root.join("tests/browser/docs.cjs"))
         .args([url, try_operation])
@@ -145,8 +212,13 @@ fn open_docs_page(url: &str, try_operation: &str) -> Value {
         .output()
         .expect("node runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "docs.cjs failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+    assert!(
+        output.status.success(),
+        "docs.cjs failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {stdout}"))
 }
 
 #[test]
@@ -154,29 +226,60 @@ fn the_docs_page_shows_every_route_and_tries_one_in_chromium() {
     let addr = test_app().addr;
     let page = get(addr, "/docs");
     assert_eq!(page.status, 200);
-    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
-    assert!(!page.text().contains("http://") && !page.text().contains("https://"), "the page loads nothing from elsewhere");
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(
+        !page.text().contains("http://") && !page.text().contains("https://"),
+        "the page loads nothing from elsewhere"
+    );
 
     let seen = open_docs_page(&format!("http://{addr}/docs"), "GET /hello/{name}");
     assert_eq!(seen["status"], 200);
-    assert_eq!(seen["errors"], serde_json::json!([]), "console errors or failed requests");
-    let document: Value = serde_json::from_str(&openapi(&repo_root().join("tests/app/spin.toml"))).unwrap();
+    assert_eq!(
+        seen["errors"],
+        serde_json::json!([]),
+        "console errors or failed requests"
+    );
+    let document: Value =
+        serde_json::from_str(&openapi(&repo_root().join("tests/app/spin.toml"))).unwrap();
     let mut expected: Vec<String> = Vec::new();
     for (path, item) in document["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
             expected.push(format!("{} {path}", method.to_ascii_uppercase()));
         }
     }
-    let mut shown: Vec<String> = seen["operations"].as_array().unwrap().iter().map(|o| o.as_str().unwrap().to_owned()).collect();
+    let mut shown: Vec<String> = seen["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_str().unwrap().to_owned())
+        .collect();
     expected.sort();
     shown.sort();
     assert_eq!(shown, expected, "every operation is on the page");
-    let parameters: Vec<&str> = seen["parameters"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    let parameters: Vec<&str> = seen["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     for name in ["name", "rest", "limit", "tag"] {
-        assert!(parameters.contains(&name), "parameter {name} not shown: {parameters:?}");
+        assert!(
+            parameters.contains(&name),
+            "parameter {name} not shown: {parameters:?}"
+        );
     }
     // The page's "Try it" sent GET /hello/string and shows the handler's answer.
     let status = seen["tried"]["status"].as_str().unwrap();
-    assert!(status.contains("/hello/") && status.contains("→ 200"), "{status}");
-    assert!(seen["tried"]["body"].as_str().unwrap().contains("Hello, "), "{}", seen["tried"]);
+    assert!(
+        status.contains("/hello/") && status.contains("→ 200"),
+        "{status}"
+    );
+    assert!(
+        seen["tried"]["body"].as_str().unwrap().contains("Hello, "),
+        "{}",
+        seen["tried"]
+    );
 }

@@ -268,6 +268,7 @@ impl TempRepo {
             "crates/edgeway-sdk-python",
             "crates/edgeway-sdk-js",
             "crates/edgeway-manifest",
+            "crates/edgeway-openapi",
             "crates/edgeway-router",
             "crates/edgeway-policy",
             "components/.cargo",

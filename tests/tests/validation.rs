@@ -33,7 +33,10 @@ fn a_valid_request_reaches_the_handler_unchanged() {
     assert_eq!(echo["body"], GOOD);
     assert_eq!(echo["query"], "mode=fast&limit=5&flag=true");
     // Optional properties may be left out.
-    assert_eq!(post("?mode=slow", r#"{"name": "x", "size": "large"}"#).status, 200);
+    assert_eq!(
+        post("?mode=slow", r#"{"name": "x", "size": "large"}"#).status,
+        200
+    );
 }
 
 #[test]
@@ -50,30 +53,149 @@ fn each_kind_of_violation_is_reported_with_its_pointer() {
     };
     // (what, query, body, in, pointer, message fragment)
     let cases: Vec<(&str, &str, String, &str, &str, &str)> = vec![
-        ("type", "?mode=fast", body(json!({ "count": "2" })), "body", "/count", "is not of type \"integer\""),
-        ("required", "?mode=fast", body(json!({ "size": null })), "body", "", "\"size\" is a required property"),
-        ("enum", "?mode=fast", body(json!({ "size": "medium" })), "body", "/size", "is not one of"),
-        ("minimum", "?mode=fast", body(json!({ "count": 0 })), "body", "/count", "less than the minimum of 1"),
-        ("maximum", "?mode=fast", body(json!({ "count": 11 })), "body", "/count", "greater than the maximum of 10"),
-        ("pattern", "?mode=fast", body(json!({ "name": "Tea" })), "body", "/name", "does not match \"^[a-z]+$\""),
-        ("nested", "?mode=fast", body(json!({ "tags": ["ok", "x"] })), "body", "/tags/1", "shorter than 2 characters"),
-        ("additionalProperties", "?mode=fast", body(json!({ "colour": "red" })), "body", "/colour", "`colour` is not allowed here"),
-        ("not JSON", "?mode=fast", "{\"name\":".into(), "body", "", "the body is not JSON"),
-        ("no body", "?mode=fast", String::new(), "body", "", "a JSON body is required"),
-        ("query type", "?mode=fast&limit=many", GOOD.into(), "query", "/limit", "\"many\" is not of type \"integer\""),
-        ("query minimum", "?mode=fast&limit=0", GOOD.into(), "query", "/limit", "less than the minimum of 1"),
-        ("query boolean", "?mode=fast&flag=yes", GOOD.into(), "query", "/flag", "is not of type \"boolean\""),
-        ("query required", "", GOOD.into(), "query", "", "\"mode\" is a required property"),
-        ("query enum", "?mode=medium", GOOD.into(), "query", "/mode", "is not one of"),
-        ("query additional", "?mode=fast&debug=1", GOOD.into(), "query", "/debug", "`debug` is not allowed here"),
+        (
+            "type",
+            "?mode=fast",
+            body(json!({ "count": "2" })),
+            "body",
+            "/count",
+            "is not of type \"integer\"",
+        ),
+        (
+            "required",
+            "?mode=fast",
+            body(json!({ "size": null })),
+            "body",
+            "",
+            "\"size\" is a required property",
+        ),
+        (
+            "enum",
+            "?mode=fast",
+            body(json!({ "size": "medium" })),
+            "body",
+            "/size",
+            "is not one of",
+        ),
+        (
+            "minimum",
+            "?mode=fast",
+            body(json!({ "count": 0 })),
+            "body",
+            "/count",
+            "less than the minimum of 1",
+        ),
+        (
+            "maximum",
+            "?mode=fast",
+            body(json!({ "count": 11 })),
+            "body",
+            "/count",
+            "greater than the maximum of 10",
+        ),
+        (
+            "pattern",
+            "?mode=fast",
+            body(json!({ "name": "Tea" })),
+            "body",
+            "/name",
+            "does not match \"^[a-z]+$\"",
+        ),
+        (
+            "nested",
+            "?mode=fast",
+            body(json!({ "tags": ["ok", "x"] })),
+            "body",
+            "/tags/1",
+            "shorter than 2 characters",
+        ),
+        (
+            "additionalProperties",
+            "?mode=fast",
+            body(json!({ "colour": "red" })),
+            "body",
+            "/colour",
+            "`colour` is not allowed here",
+        ),
+        (
+            "not JSON",
+            "?mode=fast",
+            "{\"name\":".into(),
+            "body",
+            "",
+            "the body is not JSON",
+        ),
+        (
+            "no body",
+            "?mode=fast",
+            String::new(),
+            "body",
+            "",
+            "a JSON body is required",
+        ),
+        (
+            "query type",
+            "?mode=fast&limit=many",
+            GOOD.into(),
+            "query",
+            "/limit",
+            "\"many\" is not of type \"integer\"",
+        ),
+        (
+            "query minimum",
+            "?mode=fast&limit=0",
+            GOOD.into(),
+            "query",
+            "/limit",
+            "less than the minimum of 1",
+        ),
+        (
+            "query boolean",
+            "?mode=fast&flag=yes",
+            GOOD.into(),
+            "query",
+            "/flag",
+            "is not of type \"boolean\"",
+        ),
+        (
+            "query required",
+            "",
+            GOOD.into(),
+            "query",
+            "",
+            "\"mode\" is a required property",
+        ),
+        (
+            "query enum",
+            "?mode=medium",
+            GOOD.into(),
+            "query",
+            "/mode",
+            "is not one of",
+        ),
+        (
+            "query additional",
+            "?mode=fast&debug=1",
+            GOOD.into(),
+            "query",
+            "/debug",
+            "`debug` is not allowed here",
+        ),
     ];
     for (what, query, body, place, pointer, message) in cases {
         let response = post(query, &body);
         let found = violations(&response);
         assert_eq!(found.len(), 1, "{what}: {found:?}");
         let (found_in, found_pointer, found_message) = &found[0];
-        assert_eq!((found_in.as_str(), found_pointer.as_str()), (place, pointer), "{what}: {found:?}");
-        assert!(found_message.contains(message), "{what}: `{message}` not in {found_message:?}");
+        assert_eq!(
+            (found_in.as_str(), found_pointer.as_str()),
+            (place, pointer),
+            "{what}: {found:?}"
+        );
+        assert!(
+            found_message.contains(message),
+            "{what}: `{message}` not in {found_message:?}"
+        );
     }
 }
 
@@ -96,8 +218,10 @@ fn every_violation_is_listed_at_once() {
         ("query", "/limit"),
         ("query", "/mode"),
     ];
-    let expected: Vec<(String, String)> =
-        expected.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
     assert_eq!(pointers, expected);
     let problem = response.json();
     assert_eq!(problem["instance"], "/validated");
@@ -106,7 +230,13 @@ fn every_violation_is_listed_at_once() {
 
 #[test]
 fn routes_without_schemas_are_not_checked() {
-    let response = request(test_app().addr, "POST", "/echo/anything?mode=nope", &[], b"{not json");
+    let response = request(
+        test_app().addr,
+        "POST",
+        "/echo/anything?mode=nope",
+        &[],
+        b"{not json",
+    );
     assert_eq!(response.status, 200);
     assert_eq!(response.json()["body"], "{not json");
 }

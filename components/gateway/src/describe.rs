@@ -21,7 +21,14 @@ pub fn serve(head: &Head, trail: &mut Trail) -> Option<Result<Reply, Reply>> {
     } else {
         return None;
     };
-    trail.route = Some(if protected { app::OPENAPI_PATH } else { app::DOCS_PATH }.unwrap_or(""));
+    trail.route = Some(
+        if protected {
+            app::OPENAPI_PATH
+        } else {
+            app::DOCS_PATH
+        }
+        .unwrap_or(""),
+    );
     trail.log = app::DESCRIBE_POLICY.access_log;
     if !matches!(head.method.as_str(), "GET" | "HEAD") {
         let allowed = edgeway_router::Methods::GET.allowed();
@@ -36,7 +43,10 @@ pub fn serve(head: &Head, trail: &mut Trail) -> Option<Result<Reply, Reply>> {
     if !protected {
         // The page runs only its own inline script and style, and fetches only this origin.
         let policy = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'";
-        headers.push(("content-security-policy".to_owned(), policy.as_bytes().to_vec()));
+        headers.push((
+            "content-security-policy".to_owned(),
+            policy.as_bytes().to_vec(),
+        ));
     }
     Some(Ok(Reply {
         status: 200,

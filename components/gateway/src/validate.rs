@@ -41,7 +41,9 @@ pub fn check(head: &Head, schemas: &RouteSchemas, body: &[u8]) -> Result<(), Rep
     if let Some(check) = schemas.query {
         match query_value(&head.query, schemas.query_kinds) {
             Ok(value) => check(&value, "query", &mut errors),
-            Err(message) => errors.push(json!({ "in": "query", "pointer": "", "message": message })),
+            Err(message) => {
+                errors.push(json!({ "in": "query", "pointer": "", "message": message }))
+            }
         }
     }
     // Only requests of methods that carry a body have theirs checked: a `GET` on a route that
@@ -106,7 +108,9 @@ fn query_value(query: &str, kinds: &[(&str, Kind)]) -> Result<Value, String> {
         let decode = |text: &str| {
             edgeway_router::percent_decode(&text.replace('+', " "))
                 .map(|t| t.into_owned())
-                .ok_or_else(|| format!("query parameter `{name}` is not valid percent-encoded UTF-8"))
+                .ok_or_else(|| {
+                    format!("query parameter `{name}` is not valid percent-encoded UTF-8")
+                })
         };
         let (name, value) = (decode(name)?, decode(value)?);
         let kind = kinds
@@ -115,7 +119,9 @@ fn query_value(query: &str, kinds: &[(&str, Kind)]) -> Result<Value, String> {
             .map_or(Kind::Text, |(_, k)| *k);
         match kind {
             Kind::List(item) => {
-                let list = object.entry(name).or_insert_with(|| Value::Array(Vec::new()));
+                let list = object
+                    .entry(name)
+                    .or_insert_with(|| Value::Array(Vec::new()));
                 if let Value::Array(items) = list {
                     items.push(read(&value, *item));
                 }

@@ -10,9 +10,9 @@
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::RouteDecl;
 use crate::load::Checker;
 use crate::policies::{AuthDecl, RawSettings, RouteSettings};
-use crate::RouteDecl;
 
 /// How the API is described and where the description is served.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,8 +65,8 @@ pub(crate) fn check_api_docs(
     let offset = raw.as_ref().map_or(0, |r| r.span().start);
     let raw = raw.map(Spanned::into_inner).unwrap_or_default();
     let mut fail = |message: String, hint: Option<String>| checker.error(offset, message, hint);
-    let openapi_path = path_setting(raw.path.as_ref(), OPENAPI_PATH, "path", true)
-        .unwrap_or_else(|message| {
+    let openapi_path =
+        path_setting(raw.path.as_ref(), OPENAPI_PATH, "path", true).unwrap_or_else(|message| {
             fail(message, None);
             None
         });
@@ -125,7 +125,10 @@ pub(crate) fn check_api_docs(
     };
     ApiDocs {
         title: raw.title.unwrap_or(app.name),
-        version: raw.version.or(app.version).unwrap_or_else(|| "0.0.0".into()),
+        version: raw
+            .version
+            .or(app.version)
+            .unwrap_or_else(|| "0.0.0".into()),
         description: raw.description.or(app.description),
         openapi_path,
         docs_path,

@@ -236,12 +236,18 @@ fn responses(value: toml::Value) -> Result<Vec<ResponseDecl>, MetaError> {
             ));
         }
         let toml::Value::Table(mut fields) = value else {
-            return Err(error("responses", format!("response `{status}` must be a table")));
+            return Err(error(
+                "responses",
+                format!("response `{status}` must be a table"),
+            ));
         };
         let mut text = |key: &str| match fields.remove(key) {
             None => Ok(None),
             Some(toml::Value::String(text)) => Ok(Some(text)),
-            Some(_) => Err(error("responses", format!("response `{status}`: `{key}` must be a string"))),
+            Some(_) => Err(error(
+                "responses",
+                format!("response `{status}`: `{key}` must be a string"),
+            )),
         };
         let description = text("description")?.unwrap_or_else(|| reason(&status).to_owned());
         let content_type = text("content_type")?.unwrap_or_else(|| "application/json".into());
@@ -252,7 +258,9 @@ fn responses(value: toml::Value) -> Result<Vec<ResponseDecl>, MetaError> {
         if let Some(unknown) = fields.keys().next() {
             return Err(error(
                 "responses",
-                format!("response `{status}` has unknown key `{unknown}`; use description, content_type and schema"),
+                format!(
+                    "response `{status}` has unknown key `{unknown}`; use description, content_type and schema"
+                ),
             ));
         }
         responses.push(ResponseDecl {
@@ -284,5 +292,26 @@ pub fn reason(status: &str) -> &'static str {
         "422" => "Unprocessable Content",
         "500" => "Internal Server Error",
         _ => "Response",
+    }
+}
+
+/// Operation ids name one operation each in the whole document.
+pub(crate) fn check_operation_ids(
+    checker: &mut crate::load::Checker<'_>,
+    routes: &[crate::RouteDecl],
+) {
+    let mut seen: Vec<(&str, usize)> = Vec::new();
+    for route in routes {
+        let Some(id) = route.meta.operation_id.as_deref() else {
+            continue;
+        };
+        match seen.iter().find(|(other, _)| *other == id) {
+            Some((_, line)) => checker.found.push(crate::Diagnostic {
+                location: route.location.clone(),
+                message: format!("operation id `{id}` is already used by the route on line {line}"),
+                hint: Some("give each route its own `operation_id`".into()),
+            }),
+            None => seen.push((id, route.location.line)),
+        }
     }
 }

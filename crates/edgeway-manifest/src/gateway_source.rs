@@ -220,13 +220,14 @@ fn schemas_source(out: &mut String, index: usize, meta: &crate::RouteMeta) {
 
 /// How the gateway reads a query parameter of this schema.
 fn kind_expr(property: &serde_json::Value) -> String {
-    let kind = |schema: Option<&serde_json::Value>| {
-        match schema.and_then(|s| s.get("type")).and_then(serde_json::Value::as_str) {
-            Some("integer") => "Integer",
-            Some("number") => "Number",
-            Some("boolean") => "Boolean",
-            _ => "Text",
-        }
+    let kind = |schema: Option<&serde_json::Value>| match schema
+        .and_then(|s| s.get("type"))
+        .and_then(serde_json::Value::as_str)
+    {
+        Some("integer") => "Integer",
+        Some("number") => "Number",
+        Some("boolean") => "Boolean",
+        _ => "Text",
     };
     match property.get("type").and_then(serde_json::Value::as_str) {
         Some("array") => format!(
@@ -248,9 +249,21 @@ fn api_docs(w: &mut String, manifest: &Manifest) {
         body_limit: 0,
         access_log: manifest.access_log,
     };
-    line(w, "\n/// Where the OpenAPI document and the docs page are served, if they are.");
-    line(w, format!("pub const OPENAPI_PATH: Option<&str> = {:?};", api.openapi_path));
-    line(w, format!("pub const DOCS_PATH: Option<&str> = {:?};", api.docs_path));
+    line(
+        w,
+        "\n/// Where the OpenAPI document and the docs page are served, if they are.",
+    );
+    line(
+        w,
+        format!(
+            "pub const OPENAPI_PATH: Option<&str> = {:?};",
+            api.openapi_path
+        ),
+    );
+    line(
+        w,
+        format!("pub const DOCS_PATH: Option<&str> = {:?};", api.docs_path),
+    );
     line(w, "/// Who may read them.");
     line(
         w,
@@ -266,9 +279,24 @@ fn api_docs(w: &mut String, manifest: &Manifest) {
             "\"\"".to_owned()
         }
     };
-    line(w, "/// The OpenAPI document (`edgeway openapi`), and the docs page.");
-    line(w, format!("pub const OPENAPI: &str = {};", include(api.openapi_path.is_some(), "openapi.json")));
-    line(w, format!("pub const DOCS_HTML: &str = {};", include(api.docs_path.is_some(), "docs.html")));
+    line(
+        w,
+        "/// The OpenAPI document (`edgeway openapi`), and the docs page.",
+    );
+    line(
+        w,
+        format!(
+            "pub const OPENAPI: &str = {};",
+            include(api.openapi_path.is_some(), "openapi.json")
+        ),
+    );
+    line(
+        w,
+        format!(
+            "pub const DOCS_HTML: &str = {};",
+            include(api.docs_path.is_some(), "docs.html")
+        ),
+    );
 }
 
 fn line(out: &mut String, text: impl AsRef<str>) {

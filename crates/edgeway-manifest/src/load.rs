@@ -240,7 +240,7 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
         description: raw.application.description,
     };
     let api = check_api_docs(checker, edgeway.openapi, app, &routes);
-    check_operation_ids(checker, &routes);
+    crate::describe::check_operation_ids(checker, &routes);
     let mut manifest = Manifest {
         path: checker.file.to_owned(),
         app_name: raw.application.name,
@@ -269,24 +269,6 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
         &capabilities,
     );
     Some(manifest)
-}
-
-/// Operation ids name one operation each in the whole document.
-fn check_operation_ids(checker: &mut Checker<'_>, routes: &[crate::RouteDecl]) {
-    let mut seen: Vec<(&str, usize)> = Vec::new();
-    for route in routes {
-        let Some(id) = route.meta.operation_id.as_deref() else {
-            continue;
-        };
-        match seen.iter().find(|(other, _)| *other == id) {
-            Some((_, line)) => checker.found.push(Diagnostic {
-                location: route.location.clone(),
-                message: format!("operation id `{id}` is already used by the route on line {line}"),
-                hint: Some("give each route its own `operation_id`".into()),
-            }),
-            None => seen.push((id, route.location.line)),
-        }
-    }
 }
 
 /// Reads `[variables]` and the component's templates, checking that every template refers

@@ -134,7 +134,8 @@ impl Manifest {
         // The document is protected like a route when the `openapi` table says so.
         let document_auth = self.api.openapi_path.as_ref().map(|_| &self.api.auth);
         let auth_used = |wanted: fn(&AuthDecl) -> bool| {
-            self.routes.iter().any(|r| wanted(&r.settings.auth)) || document_auth.is_some_and(wanted)
+            self.routes.iter().any(|r| wanted(&r.settings.auth))
+                || document_auth.is_some_and(wanted)
         };
         let mut features = Vec::new();
         if auth_used(|a| *a == AuthDecl::ApiKey) {

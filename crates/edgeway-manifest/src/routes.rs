@@ -37,7 +37,11 @@ type ValueError = (String, Option<String>);
 /// A route's value: `"handler"`, or `{ handler = "...", <policy settings>, <metadata> }`.
 fn parse_route_value(value: &toml::Value) -> Result<(String, RawSettings, RouteMeta), ValueError> {
     match value {
-        toml::Value::String(handler) => Ok((handler.clone(), RawSettings::default(), RouteMeta::default())),
+        toml::Value::String(handler) => Ok((
+            handler.clone(),
+            RawSettings::default(),
+            RouteMeta::default(),
+        )),
         toml::Value::Table(table) => {
             let mut table = table.clone();
             let handler = match table.remove("handler") {
@@ -59,16 +63,29 @@ fn parse_route_value(value: &toml::Value) -> Result<(String, RawSettings, RouteM
             let settings = toml::Value::Table(table)
                 .try_into()
                 .map_err(|e: toml::de::Error| {
-                    (format!("invalid route settings: {}", e.message().trim()), None)
+                    (
+                        format!("invalid route settings: {}", e.message().trim()),
+                        None,
+                    )
                 })?;
             Ok((handler, settings, meta))
         }
-        _ => Err(("a route is `\"handler\"` or `{ handler = \"handler\", ... }`".into(), None)),
+        _ => Err((
+            "a route is `\"handler\"` or `{ handler = \"handler\", ... }`".into(),
+            None,
+        )),
     }
 }
 
 /// The policy keys a route table may set.
-const SETTING_KEYS: &[&str] = &["body_limit", "access_log", "auth", "scopes", "cors", "rate_limit"];
+const SETTING_KEYS: &[&str] = &[
+    "body_limit",
+    "access_log",
+    "auth",
+    "scopes",
+    "cors",
+    "rate_limit",
+];
 
 pub(crate) fn check_routes(
     checker: &mut Checker<'_>,
@@ -100,8 +117,13 @@ pub(crate) fn check_routes(
         let (handler, settings, meta) = match parsed {
             Ok(parsed) => parsed,
             Err((message, at_key)) => {
-                let offset = at_key.map_or(value.span().start, |k| checker.key_offset(value.span(), &k));
-                checker.error(offset, format!("route `{}`: {message}", key.get_ref()), None);
+                let offset =
+                    at_key.map_or(value.span().start, |k| checker.key_offset(value.span(), &k));
+                checker.error(
+                    offset,
+                    format!("route `{}`: {message}", key.get_ref()),
+                    None,
+                );
                 continue;
             }
         };

@@ -254,7 +254,7 @@ const INVALID: &[Case] = &[
             "greet = { path = \"src\", lang = \"rust\" }\n",
         ),
         (6, 25),
-        "unknown field `lang`, expected `path`",
+        "unknown field `lang`, expected one of `path`, `language`",
         None,
     ),
 ];

@@ -120,7 +120,11 @@ pub(crate) fn openapi_path(pattern: &str) -> (String, Vec<PathParam>) {
 fn security_schemes(manifest: &Manifest) -> Map<String, Value> {
     let mut schemes = Map::new();
     let features = manifest.gateway_features();
-    if let Some(api_key) = manifest.api_key.as_ref().filter(|_| features.contains(&"api-key")) {
+    if let Some(api_key) = manifest
+        .api_key
+        .as_ref()
+        .filter(|_| features.contains(&"api-key"))
+    {
         schemes.insert(
             API_KEY_HEADER.into(),
             json!({ "type": "apiKey", "in": "header", "name": api_key.header.to_ascii_lowercase(), "description": "An API key." }),

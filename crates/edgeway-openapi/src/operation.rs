@@ -9,7 +9,9 @@ use crate::PathParam;
 /// is served by `GET` routes without being listed, as usual in OpenAPI documents.
 pub(crate) fn methods(methods: Methods) -> Vec<&'static str> {
     if methods == Methods::ANY {
-        return vec!["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"];
+        return vec![
+            "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE",
+        ];
     }
     methods.names().collect()
 }
@@ -54,12 +56,18 @@ pub(crate) fn operation(
         );
     }
     let validates = body_schema.is_some() || meta.query_schema.is_some();
-    op.insert("responses".into(), Value::Object(responses(decl, path_params, validates)));
+    op.insert(
+        "responses".into(),
+        Value::Object(responses(decl, path_params, validates)),
+    );
     if let Some(security) = crate::security(manifest, &decl.settings.auth) {
         op.insert("security".into(), security);
     }
     op.insert("x-edgeway-handler".into(), json!(decl.handler));
-    op.insert("x-edgeway-route".into(), json!(format!("{} {}", decl.methods, decl.pattern)));
+    op.insert(
+        "x-edgeway-route".into(),
+        json!(format!("{} {}", decl.methods, decl.pattern)),
+    );
     Value::Object(op)
 }
 
@@ -153,7 +161,8 @@ fn responses(decl: &RouteDecl, path_params: &[PathParam], validates: bool) -> Ma
     } else if !path_params.is_empty() {
         problem(
             "400",
-            "A path parameter is not valid percent-encoded UTF-8, or the body cannot be read.".into(),
+            "A path parameter is not valid percent-encoded UTF-8, or the body cannot be read."
+                .into(),
             "Problem",
         );
     }
@@ -161,7 +170,11 @@ fn responses(decl: &RouteDecl, path_params: &[PathParam], validates: bool) -> Ma
         AuthDecl::None => {}
         AuthDecl::ApiKey => problem("401", "No or a wrong API key.".into(), "Problem"),
         AuthDecl::Jwt { scopes } => {
-            problem("401", "No, or an invalid or expired, bearer token.".into(), "Problem");
+            problem(
+                "401",
+                "No, or an invalid or expired, bearer token.".into(),
+                "Problem",
+            );
             if !scopes.is_empty() {
                 let detail = format!("The token lacks a required scope ({}).", scopes.join(", "));
                 problem("403", detail, "Problem");
@@ -176,13 +189,19 @@ fn responses(decl: &RouteDecl, path_params: &[PathParam], validates: bool) -> Ma
     if decl.methods != Methods::ANY {
         problem(
             "405",
-            format!("The path does not accept the method; `Allow` lists those it does ({}).", decl.methods.allowed()),
+            format!(
+                "The path does not accept the method; `Allow` lists those it does ({}).",
+                decl.methods.allowed()
+            ),
             "Problem",
         );
     }
     problem(
         "413",
-        format!("The body is over the route's limit of {} bytes.", settings.body_limit),
+        format!(
+            "The body is over the route's limit of {} bytes.",
+            settings.body_limit
+        ),
         "Problem",
     );
     if let Some(limit) = settings.rate_limit {
