@@ -2,6 +2,7 @@ use wac_graph::types::{ItemKind, Package};
 use wac_graph::{CompositionGraph, EncodeOptions, NodeId};
 
 use crate::CONTRACT;
+use crate::isolate::{Isolation, isolate};
 
 /// A handler component to compose.
 pub struct Handler<'a> {
@@ -39,6 +40,15 @@ pub enum ComposeError {
         /// What the graph said.
         reason: String,
     },
+    /// A handler imports `wasi:keyvalue` or `wasi:config` and cannot be given an adapter
+    /// of its own.
+    #[error("cannot isolate handler `{name}`: {reason}")]
+    Isolation {
+        /// The handler's name.
+        name: String,
+        /// Why.
+        reason: String,
+    },
     /// Encoding or validating the composed component failed.
     #[error("the composed component is invalid: {0}")]
     Encode(String),
@@ -46,8 +56,19 @@ pub enum ComposeError {
 
 /// Composes `gateway` with `handlers` into one component that exports only the gateway's
 /// `wasi:http/incoming-handler`. Exports a handler has beyond the contract (componentize-py
-/// adds `init`, for example) are ignored.
+/// adds `init`, for example) are ignored. A handler that imports `wasi:keyvalue` or
+/// `wasi:config` is refused: see [`compose_isolated`].
 pub fn compose(gateway: &[u8], handlers: &[Handler<'_>]) -> Result<Vec<u8>, ComposeError> {
+    compose_isolated(gateway, handlers, &Isolation::default())
+}
+
+/// Like [`compose`], with each handler's `wasi:keyvalue` and `wasi:config` imports wired
+/// to adapter instances of its own (see [`Isolation`]).
+pub fn compose_isolated(
+    gateway: &[u8],
+    handlers: &[Handler<'_>],
+    isolation: &Isolation<'_>,
+) -> Result<Vec<u8>, ComposeError> {
     let mut graph = CompositionGraph::new();
     let gateway_package = register(&mut graph, "edgeway:gateway-component", gateway)?;
     let mut contract_instances = Vec::new();
@@ -70,6 +91,7 @@ pub fn compose(gateway: &[u8], handlers: &[Handler<'_>]) -> Result<Vec<u8>, Comp
             });
         }
         let instance = graph.instantiate(package);
+        isolate(&mut graph, isolation, handler.name, package, instance)?;
         let contract = graph
             .alias_instance_export(instance, CONTRACT)
             .map_err(|e| wiring(handler.name, e))?;
@@ -148,7 +170,7 @@ fn wire_contract_types(
     Ok(())
 }
 
-fn register(
+pub(crate) fn register(
     graph: &mut CompositionGraph,
     name: &str,
     wasm: &[u8],
@@ -176,7 +198,7 @@ fn chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-fn wiring(name: &str, error: impl std::fmt::Display) -> ComposeError {
+pub(crate) fn wiring(name: &str, error: impl std::fmt::Display) -> ComposeError {
     ComposeError::Wiring {
         name: name.to_owned(),
         reason: error.to_string(),

@@ -9,9 +9,13 @@
 #![deny(missing_docs)]
 
 mod compose;
+mod grant;
 mod inspect;
+mod isolate;
 
-pub use compose::{ComposeError, Handler, compose};
+pub use compose::{ComposeError, Handler, compose, compose_isolated};
+pub use grant::{GrantError, MARKER, REGION_SIZE, write_grant};
+pub use isolate::{Grant, Isolation, needs_isolation};
 pub use inspect::{InspectError, Inspection, inspect};
 
 /// The contract interface every handler exports.

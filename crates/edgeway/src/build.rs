@@ -184,7 +184,27 @@ pub fn compose_checked(
     handlers: &[Handler<'_>],
 ) -> anyhow::Result<Vec<u8>> {
     // Each handler's key-value and config imports go through adapters of its own.
-    edgeway_compose::compose(gateway_wasm, handlers).map_err(|error| match &error {
+    let adapters = isolation_adapters(manifest, handlers)?;
+    let grants: Vec<edgeway_compose::Grant<'_>> = manifest
+        .handlers
+        .iter()
+        .map(|h| edgeway_compose::Grant { handler: &h.name, variables: &h.variables })
+        .collect();
+    let isolation = edgeway_compose::Isolation {
+        key_value: adapters[0].as_deref(),
+        config: adapters[1].as_deref(),
+        grants: &grants,
+    };
+    edgeway_compose::compose_isolated(gateway_wasm, handlers, &isolation).map_err(|error| match &error {
+            ComposeError::Isolation { name, .. } => {
+                let handler = &manifest.handlers[manifest.handler_index(name).unwrap_or_default()];
+                let hint = "see \"Isolation\" in the README";
+                anyhow!(ManifestError::Invalid(vec![Diagnostic {
+                    location: handler.location.clone(),
+                    message: error.to_string(),
+                    hint: Some(hint.into()),
+                }]))
+            }
             ComposeError::MissingContract { name, .. } => {
                 let handler = &manifest.handlers[manifest.handler_index(name).unwrap_or_default()];
                 let hint = "build it against the `http-handler` world of wit/handler.wit (edgeway-sdk does)";
@@ -196,6 +216,50 @@ pub fn compose_checked(
             }
             _ => anyhow!(error),
         })
+}
+
+/// The isolation adapters' crates in the components workspace: key-value, then config.
+const ISOLATION_PACKAGES: [&str; 2] = ["key-value-namespace", "config-grant"];
+
+/// The isolation adapters the handlers need (`[key-value, config]`), built in the components
+/// workspace (the first Rust handler's, or `components/` beside the manifest).
+fn isolation_adapters(
+    manifest: &Manifest,
+    handlers: &[Handler<'_>],
+) -> anyhow::Result<[Option<Vec<u8>>; 2]> {
+    let mut needed = [false; 2];
+    for handler in handlers {
+        let inspection = inspect(handler.wasm)?;
+        let (kv, config) = edgeway_compose::needs_isolation(inspection.imports.iter().map(String::as_str));
+        needed = [needed[0] || kv, needed[1] || config];
+    }
+    if needed == [false; 2] {
+        return Ok([None, None]);
+    }
+    let dir = manifest.dir();
+    let folder = manifest
+        .handlers
+        .iter()
+        .find(|h| languages::language_of(&dir, h) == Language::Rust)
+        .map_or_else(|| dir.join("components"), |h| dir.join(&h.path));
+    let workspace = Workspace::containing(&folder)?;
+    // A workspace of one's own may lack them: compose then says which handler needs one.
+    let packages: Vec<Option<&Package>> = ISOLATION_PACKAGES
+        .iter()
+        .zip(needed)
+        .map(|(name, wanted)| workspace.package(name).filter(|_| wanted))
+        .collect();
+    let names: Vec<&str> = packages.iter().flatten().map(|p| p.name.as_str()).collect();
+    if !names.is_empty() {
+        workspace.build(&names, &[], &[])?;
+    }
+    let read = |package: &Option<&Package>| -> anyhow::Result<Option<Vec<u8>>> {
+        let Some(package) = package else { return Ok(None) };
+        let path = workspace.wasm_path(package).context("an adapter is a component")?;
+        let wasm = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        Ok(Some(wasm))
+    };
+    Ok([read(&packages[0])?, read(&packages[1])?])
 }
 
 /// Builds the Python and JavaScript handlers into `handlers/` beside the composed app, each
