@@ -146,10 +146,14 @@ fuzz_target!(|data: &[u8]| {
                     || (empty_rest && path.strip_suffix('/') == Some(rebuilt));
                 assert!(same, "`{rebuilt}` rebuilt from `{path}` by `{}`", found.pattern);
             }
-            // Matched again (with the one trailing slash the matcher ignores, since a rest
-            // may end in a slash of its own), it gives the same parameters.
+            // Matched again by the same route (with the one trailing slash the matcher
+            // ignores, since a rest may end in a slash of its own), it gives the same
+            // parameters. (The whole router may pick a more specific route: `/a/b/` from an
+            // empty rest of `/a/b/...` is also `/a/b`.)
             let slashed = format!("{rebuilt}/");
-            let again = router.at(method, &slashed).unwrap();
+            let mut alone = Router::new();
+            alone.insert(Methods::ANY, found.pattern, ()).unwrap();
+            let again = alone.at(method, &slashed).unwrap();
             assert_eq!(again.params, found.params, "{rebuilt} from {path}");
         }
         (Err(MatchError::MethodNotAllowed { allowed }), Some((_, false))) => {
