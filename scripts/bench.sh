@@ -1,40 +1,85 @@
 #!/usr/bin/env bash
-# Measures what Python and JavaScript handlers cost the Rust routes beside them, on the local
-# host: requests/s of `GET /hello` (Rust) in the example app with only its Rust handlers and
-# with greet-py and hello-js composed in, with a fresh instance per request and with
-# `--reuse 100`; and the cold start (host start to first 200) with a cold and a warm compile
-# cache. One run, variants interleaved, ratios to the first row of each table. Only loopback
-# traffic.
+# The benchmark suite: what a request costs on the local host, against two baselines.
 #
-#   scripts/bench.sh            # 10 s per throughput row
-#   DURATION=30 scripts/bench.sh
+#   scripts/bench.sh                      # ROUNDS=2, DURATION=5 (seconds per variant per round)
+#   ROUNDS=3 DURATION=10 scripts/bench.sh
+#
+# Every variant is started on loopback, driven with wrk (`-t1 -c8 --latency`), and stopped;
+# the rounds interleave the variants, so a neighbour's build slows all of them alike. One
+# table: requests/s (mean of the rounds), p50 and p99 latency (of the last round), the
+# host's peak RSS (VmHWM), and ratios to baseline A (a plain hello wasi:http component on the
+# same host) and baseline B (a native hyper server). Then the cold start (host start to first
+# 200) with a cold and a warm compile cache, and the composed sizes. Only loopback traffic.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 if ! command -v wrk >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
-DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-2}
+DURATION=${DURATION:-5}
 PORT=${PORT:-3900}
 cargo build --release --quiet -p edgeway
+cargo build --release --quiet -p edgeway-host --examples
+(cd components && cargo build --release --quiet -p hello-http)
 EDGEWAY=$PWD/target/release/edgeway
 WORK=target/bench
 mkdir -p "$WORK"
 
-# The two apps, from spin.toml: handler paths made relative to $WORK.
-manifest() { # name, keep Python and JavaScript handlers (yes/no)
-  local file="$WORK/$1.toml"
-  sed -e 's|path = "components/|path = "../../components/|' \
-      -e "s|^source = \".*\"|source = \"out/$1.wasm\"|" \
-      -e "s|^name = \".*\"|name = \"$1\"|" spin.toml >"$file"
-  if [ "$2" = no ]; then
-    sed -i -e '/greet-py/d' -e '/hello-js/d' "$file"
-  fi
+# A gateway with N copies of the greet handler, `GET /h1` … `GET /hN`; `policies` puts an
+# API key, a rate limit and CORS on every route.
+generated() { # name, N, plain|policies
+  local file="$WORK/$1.toml" i
+  {
+    echo "spin_manifest_version = 2"
+    echo "[application]"
+    echo "name = \"$1\""
+    if [ "$3" = policies ]; then
+      echo "[variables]"
+      echo 'api_keys = { default = "bench=bench-key-0123456789abcdef", secret = true }'
+    fi
+    echo "[[trigger.http]]"
+    echo 'route = "/..."'
+    echo 'component = "gateway"'
+    echo "[component.gateway]"
+    echo "source = \"out/$1.wasm\""
+    if [ "$3" = policies ]; then
+      echo 'key_value_stores = ["default"]'
+      echo "[component.gateway.variables]"
+      echo 'api_keys = "{{ api_keys }}"'
+      echo "[component.gateway.tool.edgeway.policies]"
+      echo 'cors = { origins = ["https://app.example.com"] }'
+      echo "[component.gateway.tool.edgeway.api_key]"
+      echo 'keys = "api_keys"'
+    fi
+    echo "[component.gateway.tool.edgeway.handlers]"
+    for i in $(seq 1 "$2"); do echo "h$i = { path = \"../../components/greet\" }"; done
+    echo "[component.gateway.tool.edgeway.routes]"
+    for i in $(seq 1 "$2"); do
+      if [ "$3" = policies ]; then
+        echo "\"GET /h$i\" = { handler = \"h$i\", auth = \"api-key\", rate_limit = { requests = 1000000000, per = \"1h\" } }"
+      else
+        echo "\"GET /h$i\" = \"h$i\""
+      fi
+    done
+  } >"$file"
   echo "$file"
 }
-RUST=$(manifest rust-only no)
-POLY=$(manifest with-python-and-js yes)
-for m in "$RUST" "$POLY"; do "$EDGEWAY" build --manifest "$m" 2>&1 | tail -1; done
+# The example app, from spin.toml, with handler paths made relative to $WORK.
+example() {
+  local file="$WORK/example.toml"
+  sed -e 's|path = "components/|path = "../../components/|' \
+      -e 's|^source = ".*"|source = "out/example.wasm"|' \
+      -e 's|^name = ".*"|name = "bench-example"|' spin.toml >"$file"
+  echo "$file"
+}
+GW1=$(generated bench-gw1 1 plain)
+GW1P=$(generated bench-gw1-policies 1 policies)
+GW10=$(generated bench-gw10 10 plain)
+GW50=$(generated bench-gw50 50 plain)
+EXAMPLE=$(example)
+for m in "$GW1" "$GW1P" "$GW10" "$EXAMPLE"; do "$EDGEWAY" build --manifest "$m" 2>&1 | tail -1; done
+for m in "$GW1" "$GW10" "$GW50"; do "$EDGEWAY" build --split --manifest "$m" 2>&1 | tail -1; done
 
 if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
   echo "port $PORT is in use; set PORT" >&2
@@ -44,56 +89,93 @@ SERVER=
 stop() { if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; SERVER=; fi; }
 trap stop EXIT
 
-# Starts the host for manifest $1 with extra arguments; sets STARTUP_MS, from start to first 200.
-start() {
-  local manifest=$1; shift
-  local started
+# Starts a variant (its spec, see `variants`) and waits for a 200 on its path; sets
+# STARTUP_MS, from start to first 200.
+start() { # kind, target, path, extra args...
+  local kind=$1 target=$2 path=$3 started
+  shift 3
   started=$(date +%s%N)
-  "$EDGEWAY" up --host local --no-build --listen "127.0.0.1:$PORT" --manifest "$manifest" \
-    --key-value-dir "$WORK/kv" "$@" >/dev/null 2>"$WORK/server.log" &
+  case $kind in
+    native) target/release/examples/native_hello "127.0.0.1:$PORT" >/dev/null 2>"$WORK/server.log" & ;;
+    plain) target/release/examples/serve "$target" "127.0.0.1:$PORT" /... "$@" >/dev/null 2>"$WORK/server.log" & ;;
+    edgeway) "$EDGEWAY" up --host local --no-build --listen "127.0.0.1:$PORT" --manifest "$target" \
+               --key-value-dir "$WORK/kv" "$@" >/dev/null 2>"$WORK/server.log" & ;;
+  esac
   SERVER=$!
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/hello")" = 200 ]; do
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' -H "x-api-key: $KEY" "http://127.0.0.1:$PORT$path")" = 200 ]; do
     kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
     sleep 0.01
   done
   STARTUP_MS=$(( ($(date +%s%N) - started) / 1000000 ))
 }
+KEY=bench-key-0123456789abcdef
 
-rows=()
-throughput() { # label, manifest, reuse
-  start "$2" --reuse "$3"
-  local rps
-  rps=$(wrk -t1 -c8 -d"${DURATION}s" "http://127.0.0.1:$PORT/hello" | awk '/Requests\/sec/ {print $2}')
-  stop
-  rows+=("$1|$rps")
-}
-cold_start() { # label, manifest, cold|warm
-  if [ "$3" = cold ]; then rm -rf "$WORK/target/edgeway/cache"; fi
-  start "$2"
-  stop
-  rows+=("$1|$STARTUP_MS")
-}
-
-throughput "Rust handlers only, fresh instance per request" "$RUST" 1
-throughput "+ greet-py and hello-js, fresh instance per request" "$POLY" 1
-throughput "Rust handlers only, --reuse 100" "$RUST" 100
-throughput "+ greet-py and hello-js, --reuse 100" "$POLY" 100
-# Both apps share one compile cache: each cold row empties it, so its warm row follows it.
-cold_start "Rust handlers only, cold compile cache" "$RUST" cold
-cold_start "Rust handlers only, warm compile cache" "$RUST" warm
-cold_start "+ greet-py and hello-js, cold compile cache" "$POLY" cold
-cold_start "+ greet-py and hello-js, warm compile cache" "$POLY" warm
-
-table() { # title, unit, printf format of a value, rows...
-  local title=$1 unit=$2 format=$3 first= row label value
-  shift 3
-  echo
-  echo "| $title | $unit | ratio |"
-  echo "| --- | ---: | ---: |"
-  for row in "$@"; do
-    label=${row%|*}; value=${row#*|}; first=${first:-$value}
-    printf "| %s | $format | %.2f |\n" "$label" "$value" "$(awk "BEGIN {print $value / $first}")"
+# label | kind | target | path | extra arguments
+variants=(
+  "B: native hyper hello|native|-|/|"
+  "A: plain hello wasi:http component, fresh instance|plain|target/wasm32-wasip2/release/hello_http.wasm|/|1"
+  "A: plain hello wasi:http component, reuse 100|plain|target/wasm32-wasip2/release/hello_http.wasm|/|100"
+  "gateway + 1 handler, fresh instance|edgeway|$GW1|/h1|--reuse 1"
+  "gateway + 1 handler, reuse 100|edgeway|$GW1|/h1|--reuse 100"
+  "gateway + 1 handler, policies on (API key, rate limit, CORS), fresh|edgeway|$GW1P|/h1|--reuse 1"
+  "gateway + 1 handler, policies on, reuse 100|edgeway|$GW1P|/h1|--reuse 100"
+  "gateway + 10 handlers, first route, fresh|edgeway|$GW10|/h1|--reuse 1"
+  "gateway + 10 handlers, last route, fresh|edgeway|$GW10|/h10|--reuse 1"
+  "gateway + 10 handlers, last route, reuse 100|edgeway|$GW10|/h10|--reuse 100"
+  "split, 1 handler, fresh|edgeway|$GW1|/h1|--split --reuse 1"
+  "split, 10 handlers, last route, fresh|edgeway|$GW10|/h10|--split --reuse 1"
+  "split, 50 handlers, first route, fresh|edgeway|$GW50|/h1|--split --reuse 1"
+  "split, 50 handlers, last route, fresh|edgeway|$GW50|/h50|--split --reuse 1"
+  "split, 50 handlers, last route, reuse 100|edgeway|$GW50|/h50|--split --reuse 100"
+  "example app with Python and JS, GET /hello (Rust), fresh|edgeway|$EXAMPLE|/hello|--reuse 1"
+  "example app with Python and JS, GET /hello (Rust), reuse 100|edgeway|$EXAMPLE|/hello|--reuse 100"
+)
+declare -A RPS P50 P99 RSS
+for round in $(seq 1 "$ROUNDS"); do
+  for v in "${!variants[@]}"; do
+    IFS='|' read -r label kind target path extra <<<"${variants[$v]}"
+    # shellcheck disable=SC2086
+    start "$kind" "$target" "$path" $extra
+    out=$(wrk -t1 -c8 -d"${DURATION}s" --latency -H "x-api-key: $KEY" "http://127.0.0.1:$PORT$path")
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    RPS[$v]=$(awk "BEGIN {print ${RPS[$v]:-0} + $rps / $ROUNDS}")
+    P50[$v]=$(awk '$1 == "50%" {print $2}' <<<"$out")
+    P99[$v]=$(awk '$1 == "99%" {print $2}' <<<"$out")
+    rss=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$SERVER/status")
+    RSS[$v]=$(( rss > ${RSS[$v]:-0} ? rss : ${RSS[$v]:-0} ))
+    stop
+    echo "round $round: $label: $rps req/s" >&2
   done
-}
-table "GET /hello (Rust) on the local host" requests/s %.0f "${rows[@]:0:4}"
-table "Cold start: host start to first 200" ms %d "${rows[@]:4}"
+done
+
+echo
+echo "| variant (local host, wrk -t1 -c8, $ROUNDS interleaved rounds of ${DURATION}s) | requests/s | p50 | p99 | peak RSS MiB | ÷ A fresh | ÷ B native |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+for v in "${!variants[@]}"; do
+  label=${variants[$v]%%|*}
+  printf "| %s | %.0f | %s | %s | %s | %.2f | %.2f |\n" "$label" "${RPS[$v]}" "${P50[$v]}" "${P99[$v]}" \
+    "${RSS[$v]}" "$(awk "BEGIN {print ${RPS[$v]} / ${RPS[1]}}")" "$(awk "BEGIN {print ${RPS[$v]} / ${RPS[0]}}")"
+done
+
+echo
+echo "| Cold start: host start to first 200 | ms |"
+echo "| --- | ---: |"
+for app in "$GW1|/h1|gateway + 1 handler" "$EXAMPLE|/hello|example app with Python and JS"; do
+  IFS='|' read -r manifest path label <<<"$app"
+  rm -rf "$WORK/target/edgeway/cache"
+  start edgeway "$manifest" "$path"; stop
+  echo "| $label, cold compile cache | $STARTUP_MS |"
+  start edgeway "$manifest" "$path"; stop
+  echo "| $label, warm compile cache | $STARTUP_MS |"
+done
+
+echo
+echo "| Composed component | KiB |"
+echo "| --- | ---: |"
+for f in "$WORK"/out/*.wasm target/wasm32-wasip2/release/hello_http.wasm; do
+  printf "| %s | %d |\n" "${f#"$WORK"/}" $(( $(stat -c %s "$f") / 1024 ))
+done
+for d in "$WORK"/out/split/bench-gw50; do
+  printf "| split/bench-gw50: each of %d components | %d |\n" "$(ls "$d"/*.wasm | wc -l)" \
+    $(( $(stat -c %s "$d/gateway-h50.wasm") / 1024 ))
+done
