@@ -39,7 +39,9 @@ fn paths_become_templates() {
 
 /// `(what, extra tables, routes, JSON pointer, expected value)`: each case's document must
 /// hold the value at the pointer (`Value::Null`: must have nothing there).
-const CASES: &[(&str, &str, &str, &str, fn() -> Value)] = &[
+type Case = (&'static str, &'static str, &'static str, &'static str, fn() -> Value);
+
+const CASES: &[Case] = &[
     (
         "info from [application]",
         "",
