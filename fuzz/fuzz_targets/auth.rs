@@ -39,7 +39,11 @@ fn api_keys(lines: &[&str]) {
     match ApiKeys::parse(config) {
         Ok(keys) => {
             for (_, key) in &entries {
-                let expected = entries.iter().rev().find(|(_, k)| k == key).map(|(n, _)| *n);
+                let expected = entries
+                    .iter()
+                    .rev()
+                    .find(|(_, k)| k == key)
+                    .map(|(n, _)| *n);
                 assert_eq!(keys.check(key), expected, "{config:?}");
             }
             if let Some(name) = keys.check(presented) {
@@ -48,19 +52,32 @@ fn api_keys(lines: &[&str]) {
         }
         Err(reason) => assert!(!reason.is_empty()),
     }
-    let source = KeySource { header: "x-api-key", query: Some("api_key") };
+    let source = KeySource {
+        header: "x-api-key",
+        query: Some("api_key"),
+    };
     let found = source.find(&headers, query);
-    if let Some((_, value)) = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("x-api-key")) {
+    if let Some((_, value)) = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("x-api-key"))
+    {
         assert_eq!(found.as_deref(), Some(value.trim()));
     } else if found.is_some() {
-        assert!(query.split('&').any(|pair| pair.split('=').next() == Some("api_key")));
+        assert!(
+            query
+                .split('&')
+                .any(|pair| pair.split('=').next() == Some("api_key"))
+        );
     }
 }
 
 fn bearer(authorization: &str, jwks: Option<&str>) {
     let verifier = Verifier::new(Some(SECRET), None, None, None, 0).unwrap();
     // Nothing the fuzzer writes is signed with the secret.
-    assert!(verifier.verify(Some(authorization)).is_err(), "{authorization:?}");
+    assert!(
+        verifier.verify(Some(authorization)).is_err(),
+        "{authorization:?}"
+    );
     if let Some(jwks) = jwks
         && let Ok(verifier) = Verifier::new(None, Some(jwks), None, None, 0)
     {
@@ -76,14 +93,21 @@ fn signed(lines: &[&str]) {
         .get(1)
         .and_then(|json| serde_json::from_str(json).ok())
         .unwrap_or_default();
-    let flip: usize = lines.get(2).and_then(|n| n.trim().parse().ok()).unwrap_or(0);
+    let flip: usize = lines
+        .get(2)
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
     claims.insert("sub".into(), subject.into());
     claims.insert("exp".into(), LATER.into());
     claims.remove("nbf");
     claims.remove("iss");
     claims.remove("aud");
-    let token = encode(&Header::default(), &claims, &EncodingKey::from_secret(SECRET.as_bytes()))
-        .expect("HS256 signing works");
+    let token = encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .expect("HS256 signing works");
     let verifier = Verifier::new(Some(SECRET), None, None, None, 0).unwrap();
     let identity = verifier
         .verify(Some(&format!("Bearer {token}")))
@@ -102,7 +126,10 @@ fn signed(lines: &[&str]) {
     // The last base64url character of a 32-byte MAC carries 2 padding bits, which a
     // lenient decoder may ignore: change the character only where it changes the MAC.
     if at + 1 < signature.len() {
-        assert!(verifier.verify(Some(&format!("Bearer {altered}"))).is_err(), "{altered}");
+        assert!(
+            verifier.verify(Some(&format!("Bearer {altered}"))).is_err(),
+            "{altered}"
+        );
     }
 }
 

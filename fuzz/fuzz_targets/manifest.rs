@@ -37,7 +37,11 @@ fuzz_target!(|data: &[u8]| {
         );
         let method = route.methods.names().next().unwrap_or("PROPFIND");
         let found = router.at(method, &route.pattern);
-        assert!(found.is_ok(), "`{method} {}` does not route itself", route.pattern);
+        assert!(
+            found.is_ok(),
+            "`{method} {}` does not route itself",
+            route.pattern
+        );
     }
     let source = gateway_source(&manifest, Path::new("wit"));
     for route in &manifest.routes {

@@ -22,9 +22,10 @@ struct Input {
 }
 
 fn fnv(data: &[u8], seed: u64) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325 ^ seed, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3)
-    })
+    data.iter()
+        .fold(0xcbf2_9ce4_8422_2325 ^ seed, |hash, &byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3)
+        })
 }
 
 impl Input {
@@ -54,7 +55,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(text, input.header.trim());
         assert_eq!(Traceparent::parse(&text), Some(parsed));
         let child = parsed.child(input.span);
-        assert_eq!((child.trace_id, child.flags), (parsed.trace_id, parsed.flags));
+        assert_eq!(
+            (child.trace_id, child.flags),
+            (parsed.trace_id, parsed.flags)
+        );
         if input.span != [0; 8] {
             assert_eq!(Traceparent::parse(&child.to_string()), Some(child));
         }
@@ -63,7 +67,10 @@ fuzz_target!(|data: &[u8]| {
     if let Some(id) = accept(Some(&input.header)) {
         assert_eq!(id, input.header);
         assert!((1..=128).contains(&id.len()));
-        assert!(id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)));
+        assert!(
+            id.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        );
     }
 
     // Unix milliseconds fit in 48 bits until the year 10889.
@@ -73,7 +80,10 @@ fuzz_target!(|data: &[u8]| {
     let groups: Vec<usize> = id.split('-').map(str::len).collect();
     assert_eq!(groups, [8, 4, 4, 4, 12], "{id}");
     assert_eq!(&id[14..15], "7", "version 7: {id}");
-    assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"), "RFC 9562 variant: {id}");
+    assert!(
+        matches!(&id[19..20], "8" | "9" | "a" | "b"),
+        "RFC 9562 variant: {id}"
+    );
     let later = millis + u64::from(input.later) + 1;
     if later < 1 << 48 {
         assert!(generate(later, input.other_random) > id, "ids sort by time");

@@ -29,7 +29,11 @@ impl<'a> Input<'a> {
             .collect();
         // The matcher's contract: the path starts with `/` and has no query.
         let path = format!("/{}", path.trim_start_matches('/'));
-        Some(Input { routes, method, path })
+        Some(Input {
+            routes,
+            method,
+            path,
+        })
     }
 }
 
@@ -136,15 +140,22 @@ fuzz_target!(|data: &[u8]| {
             // percent-encoded in the path, so compare only paths without escapes).
             let rebuilt = substitute(found.pattern, &found.params);
             // An empty wildcard rest also stands for one more trailing slash (`/a//`).
-            let empty_rest = found.params.iter().any(|(n, v)| *n == "..." && v.is_empty());
+            let empty_rest = found
+                .params
+                .iter()
+                .any(|(n, v)| *n == "..." && v.is_empty());
             if !path.contains('%') {
                 // The rebuilt path has no trailing slash to ignore: a wildcard's rest may
                 // end in one.
                 let rebuilt = rebuilt.strip_prefix('/').unwrap_or(&rebuilt);
                 let path = trimmed(&path);
-                let same = rebuilt == path
-                    || (empty_rest && path.strip_suffix('/') == Some(rebuilt));
-                assert!(same, "`{rebuilt}` rebuilt from `{path}` by `{}`", found.pattern);
+                let same =
+                    rebuilt == path || (empty_rest && path.strip_suffix('/') == Some(rebuilt));
+                assert!(
+                    same,
+                    "`{rebuilt}` rebuilt from `{path}` by `{}`",
+                    found.pattern
+                );
             }
             // Matched again by the same route (with the one trailing slash the matcher
             // ignores, since a rest may end in a slash of its own), it gives the same

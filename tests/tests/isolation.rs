@@ -17,7 +17,12 @@ fn call(server: &Server, method: &str, target: &str, body: &str) -> Response {
 
 fn ok(server: &Server, method: &str, target: &str, body: &str) -> Value {
     let response = call(server, method, target, body);
-    assert_eq!(response.status, 200, "{method} {target}: {}", response.text());
+    assert_eq!(
+        response.status,
+        200,
+        "{method} {target}: {}",
+        response.text()
+    );
     response.json()
 }
 
@@ -26,7 +31,8 @@ struct Store(PathBuf);
 
 impl Store {
     fn new(name: &str) -> Store {
-        let dir = std::env::temp_dir().join(format!("edgeway-isolation-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("edgeway-isolation-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         Store(dir)
     }
@@ -34,7 +40,9 @@ impl Store {
     /// Every key in the `default` store's SQLite file, as the host wrote it.
     fn keys(&self) -> Vec<String> {
         let db = rusqlite::Connection::open(self.0.join("default.db")).unwrap();
-        let mut statement = db.prepare("SELECT key FROM key_value ORDER BY key").unwrap();
+        let mut statement = db
+            .prepare("SELECT key FROM key_value ORDER BY key")
+            .unwrap();
         let keys = statement.query_map([], |row| row.get(0)).unwrap();
         keys.map(Result::unwrap).collect()
     }
@@ -59,11 +67,21 @@ fn handlers_do_not_share_memory_even_when_instances_live_on() {
     let kept = ok(&server, "POST", "/snoop-a/memory", "only for snoop-a");
     assert_eq!(kept["value"], "only for snoop-a");
     let again = ok(&server, "GET", "/snoop-a/memory", "");
-    assert_eq!(again["value"], "only for snoop-a", "the instance lived on: {again}");
-    assert!(again["served"].as_u64() > kept["served"].as_u64(), "{again}");
+    assert_eq!(
+        again["value"], "only for snoop-a",
+        "the instance lived on: {again}"
+    );
+    assert!(
+        again["served"].as_u64() > kept["served"].as_u64(),
+        "{again}"
+    );
 
     let other = ok(&server, "GET", "/snoop-b/memory", "");
-    assert_eq!(other["value"], Value::Null, "the same code as snoop-b: {other}");
+    assert_eq!(
+        other["value"],
+        Value::Null,
+        "the same code as snoop-b: {other}"
+    );
     // Its own request count, not snoop-a's.
     assert_eq!(other["served"], 1, "{other}");
 }
@@ -74,8 +92,14 @@ fn each_handler_sees_only_its_own_keys() {
     let server = start(&store.0, &[]);
     ok(&server, "PUT", "/snoop-a/kv?key=colour", "blue");
     ok(&server, "PUT", "/snoop-b/kv?key=colour", "green");
-    assert_eq!(ok(&server, "GET", "/snoop-a/kv?key=colour", "")["value"], "blue");
-    assert_eq!(ok(&server, "GET", "/snoop-b/kv?key=colour", "")["value"], "green");
+    assert_eq!(
+        ok(&server, "GET", "/snoop-a/kv?key=colour", "")["value"],
+        "blue"
+    );
+    assert_eq!(
+        ok(&server, "GET", "/snoop-b/kv?key=colour", "")["value"],
+        "green"
+    );
     ok(&server, "PUT", "/snoop-a/kv?key=only-a", "1");
     call(&server, "GET", "/snoop-b/kv?key=only-a", "").problem(404, "handler");
 
@@ -86,19 +110,37 @@ fn each_handler_sees_only_its_own_keys() {
 
     // Neither sees the todos handler's keys nor the gateway's rate-limit counters.
     let api_key = ("x-api-key", "alice-key-0123456789abcdef");
-    let todo = request(server.addr, "POST", "/todos", &[api_key], br#"{"title": "t"}"#);
+    let todo = request(
+        server.addr,
+        "POST",
+        "/todos",
+        &[api_key],
+        br#"{"title": "t"}"#,
+    );
     assert_eq!(todo.status, 201, "{}", todo.text());
     assert_eq!(call(&server, "GET", "/limited", "").status, 200);
-    let listed = |name: &str| ok(&server, "GET", &format!("/snoop-{name}/keys"), "")["keys"].clone();
+    let listed =
+        |name: &str| ok(&server, "GET", &format!("/snoop-{name}/keys"), "")["keys"].clone();
     assert_eq!(listed("a"), json!(["colour", "counter", "only-a"]));
     assert_eq!(listed("b"), json!(["colour", "counter"]));
 
     // In the store, every handler key carries its handler's name; the gateway's do not.
     let keys = store.keys();
-    for expected in ["snoop-a/colour", "snoop-b/colour", "snoop-a/counter", "todos/todos:item:1"] {
-        assert!(keys.contains(&expected.to_owned()), "{expected} not in {keys:?}");
+    for expected in [
+        "snoop-a/colour",
+        "snoop-b/colour",
+        "snoop-a/counter",
+        "todos/todos:item:1",
+    ] {
+        assert!(
+            keys.contains(&expected.to_owned()),
+            "{expected} not in {keys:?}"
+        );
     }
-    let rate: Vec<&String> = keys.iter().filter(|k| k.starts_with("edgeway:rate:/limited:")).collect();
+    let rate: Vec<&String> = keys
+        .iter()
+        .filter(|k| k.starts_with("edgeway:rate:/limited:"))
+        .collect();
     assert_eq!(rate.len(), 1, "{keys:?}");
     for key in &keys {
         let owner = key.split(['/', ':']).next().unwrap();

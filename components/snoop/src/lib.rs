@@ -41,16 +41,26 @@ impl Handler for Snoop {
         match (request.method.as_str(), what) {
             ("GET", "memory") => {
                 let kept = MEMORY.lock().unwrap().0.clone();
-                Ok(Response::json(200, &json!({ "value": kept, "served": served })))
+                Ok(Response::json(
+                    200,
+                    &json!({ "value": kept, "served": served }),
+                ))
             }
             ("POST", "memory") => {
                 let value = String::from_utf8_lossy(&request.body).into_owned();
                 MEMORY.lock().unwrap().0 = Some(value.clone());
-                Ok(Response::json(200, &json!({ "value": value, "served": served })))
+                Ok(Response::json(
+                    200,
+                    &json!({ "value": value, "served": served }),
+                ))
             }
             (method, "kv" | "keys" | "count") => key_value(method, what, &request),
             ("GET", "config") => variable(query(&request, "name")),
-            (method, _) => Err(Problem::new(404, "Nothing here", format!("{method} /{what}"))),
+            (method, _) => Err(Problem::new(
+                404,
+                "Nothing here",
+                format!("{method} /{what}"),
+            )),
         }
     }
 }
@@ -95,7 +105,10 @@ fn key_value(method: &str, what: &str, request: &Request) -> Result<Response, Pr
 
 fn variable(name: String) -> Result<Response, Problem> {
     match config::get(&name) {
-        Ok(value) => Ok(Response::json(200, &json!({ "name": name, "value": value }))),
+        Ok(value) => Ok(Response::json(
+            200,
+            &json!({ "name": name, "value": value }),
+        )),
         Err(error) => {
             let detail = match error {
                 config::Error::Upstream(message) | config::Error::Io(message) => message,

@@ -32,7 +32,11 @@ pub enum GrantError {
 }
 
 /// The adapter `wasm` with its region holding `handler`'s grant of `variables`.
-pub fn write_grant(wasm: &[u8], handler: &str, variables: &[String]) -> Result<Vec<u8>, GrantError> {
+pub fn write_grant(
+    wasm: &[u8],
+    handler: &str,
+    variables: &[String],
+) -> Result<Vec<u8>, GrantError> {
     let mut text = String::from(handler);
     for name in std::iter::once(handler).chain(variables.iter().map(String::as_str)) {
         if name.contains(['\n', '\r']) {
@@ -99,13 +103,19 @@ mod tests {
         assert_eq!(error, GrantError::Regions(0));
         let mut twice = adapter();
         twice.extend(adapter());
-        assert_eq!(write_grant(&twice, "todos", &[]).unwrap_err(), GrantError::Regions(2));
+        assert_eq!(
+            write_grant(&twice, "todos", &[]).unwrap_err(),
+            GrantError::Regions(2)
+        );
     }
 
     #[test]
     fn refuses_grants_that_do_not_fit_or_would_split() {
         let many: Vec<String> = (0..1000).map(|i| format!("variable_{i}")).collect();
-        assert!(matches!(write_grant(&adapter(), "h", &many), Err(GrantError::TooLarge(_))));
+        assert!(matches!(
+            write_grant(&adapter(), "h", &many),
+            Err(GrantError::TooLarge(_))
+        ));
         assert_eq!(
             write_grant(&adapter(), "h", &["a\nb".into()]).unwrap_err(),
             GrantError::LineBreak("a\nb".into())

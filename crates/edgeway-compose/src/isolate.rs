@@ -72,12 +72,14 @@ impl Isolation<'_> {
 
 /// Which interfaces of `imports` need an adapter: `(key-value, config)`.
 pub fn needs_isolation<'a>(imports: impl IntoIterator<Item = &'a str>) -> (bool, bool) {
-    imports.into_iter().fold((false, false), |(kv, config), name| {
-        (
-            kv || name.starts_with("wasi:keyvalue/"),
-            config || name.starts_with("wasi:config/"),
-        )
-    })
+    imports
+        .into_iter()
+        .fold((false, false), |(kv, config), name| {
+            (
+                kv || name.starts_with("wasi:keyvalue/"),
+                config || name.starts_with("wasi:config/"),
+            )
+        })
 }
 
 /// Wires the `wasi:keyvalue` and `wasi:config` imports of the handler `name` (instance

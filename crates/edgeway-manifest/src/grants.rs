@@ -57,7 +57,10 @@ mod tests {
 
     #[test]
     fn a_handler_is_given_only_the_variables_it_lists() {
-        assert_eq!(manifest("").unwrap().handlers[0].variables, Vec::<String>::new());
+        assert_eq!(
+            manifest("").unwrap().handlers[0].variables,
+            Vec::<String>::new()
+        );
         let granted = manifest(", variables = [\"greeting\"]").unwrap();
         assert_eq!(granted.handlers[0].variables, ["greeting"]);
     }
@@ -78,6 +81,10 @@ mod tests {
             found[0].message
         );
         let hint = found[0].hint.as_deref().unwrap();
-        assert!(hint.contains("secret = \"{{ secret }}\"") && hint.contains("[component.gateway.variables]"), "{hint}");
+        assert!(
+            hint.contains("secret = \"{{ secret }}\"")
+                && hint.contains("[component.gateway.variables]"),
+            "{hint}"
+        );
     }
 }

@@ -188,7 +188,10 @@ pub fn compose_checked(
     let grants: Vec<edgeway_compose::Grant<'_>> = manifest
         .handlers
         .iter()
-        .map(|h| edgeway_compose::Grant { handler: &h.name, variables: &h.variables })
+        .map(|h| edgeway_compose::Grant {
+            handler: &h.name,
+            variables: &h.variables,
+        })
         .collect();
     let isolation = edgeway_compose::Isolation {
         key_value: adapters[0].as_deref(),
@@ -230,7 +233,8 @@ fn isolation_adapters(
     let mut needed = [false; 2];
     for handler in handlers {
         let inspection = inspect(handler.wasm)?;
-        let (kv, config) = edgeway_compose::needs_isolation(inspection.imports.iter().map(String::as_str));
+        let (kv, config) =
+            edgeway_compose::needs_isolation(inspection.imports.iter().map(String::as_str));
         needed = [needed[0] || kv, needed[1] || config];
     }
     if needed == [false; 2] {
@@ -254,9 +258,14 @@ fn isolation_adapters(
         workspace.build(&names, &[], &[])?;
     }
     let read = |package: &Option<&Package>| -> anyhow::Result<Option<Vec<u8>>> {
-        let Some(package) = package else { return Ok(None) };
-        let path = workspace.wasm_path(package).context("an adapter is a component")?;
-        let wasm = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let Some(package) = package else {
+            return Ok(None);
+        };
+        let path = workspace
+            .wasm_path(package)
+            .context("an adapter is a component")?;
+        let wasm =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
         Ok(Some(wasm))
     };
     Ok([read(&packages[0])?, read(&packages[1])?])

@@ -62,7 +62,10 @@ fn a_handler_importing_config_gets_an_adapter_with_its_grant() {
     let mut region = MARKER.to_vec();
     region.extend_from_slice(&(grant.len() as u32).to_le_bytes());
     region.extend_from_slice(grant);
-    assert!(wasm.windows(region.len()).any(|w| w == region), "the grant is written");
+    assert!(
+        wasm.windows(region.len()).any(|w| w == region),
+        "the grant is written"
+    );
 }
 
 #[test]
@@ -83,7 +86,9 @@ fn a_handler_that_cannot_be_isolated_is_refused() {
     let other = "wasi:config/store@0.2.0-rc.1";
     let error = composed(other, &isolation).unwrap_err().to_string();
     assert!(
-        error.contains(&format!("imports `{other}`, which the config adapter does not provide")),
+        error.contains(&format!(
+            "imports `{other}`, which the config adapter does not provide"
+        )),
         "{error}"
     );
     // A component that is not an adapter holds no grant region.
@@ -100,8 +105,14 @@ fn a_handler_that_cannot_be_isolated_is_refused() {
 fn handlers_without_state_or_variables_need_no_adapter() {
     assert_eq!(needs_isolation(["wasi:http/types@0.2.6"]), (false, false));
     assert_eq!(
-        needs_isolation(["wasi:keyvalue/store@0.2.0-draft2", "wasi:keyvalue/atomics@0.2.0-draft2"]),
+        needs_isolation([
+            "wasi:keyvalue/store@0.2.0-draft2",
+            "wasi:keyvalue/atomics@0.2.0-draft2"
+        ]),
         (true, false)
     );
-    assert_eq!(needs_isolation([CONFIG, "wasi:io/error@0.2.6"]), (false, true));
+    assert_eq!(
+        needs_isolation([CONFIG, "wasi:io/error@0.2.6"]),
+        (false, true)
+    );
 }
