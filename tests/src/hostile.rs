@@ -102,8 +102,8 @@ pub fn load(dir: &Path) -> Vec<Case> {
     let mut cases: Vec<Case> = Vec::new();
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
-        let file: File = toml::from_str(&text)
-            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        let file: File =
+            toml::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
         cases.extend(file.case);
     }
     let mut names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
@@ -131,7 +131,13 @@ impl Case {
     /// Sends the case to `addr` and checks the answer; `Err` says what was wrong.
     pub fn run(&self, addr: SocketAddr) -> Result<(), String> {
         let head = self.raw.starts_with("HEAD ");
-        let answer = send_raw(addr, self.bytes(), self.half_close, head, Duration::from_secs(20));
+        let answer = send_raw(
+            addr,
+            self.bytes(),
+            self.half_close,
+            head,
+            Duration::from_secs(20),
+        );
         self.check(&answer)
     }
 
@@ -146,7 +152,11 @@ impl Case {
             return Err(format!("policy bypass: {status} {}", response.text()));
         }
         if self.expect != Expect::Status(status) {
-            return Err(format!("expected {:?}, got {status}: {}", self.expect, response.text()));
+            return Err(format!(
+                "expected {:?}, got {status}: {}",
+                self.expect,
+                response.text()
+            ));
         }
         let from_gateway = response.header("x-request-id").is_some();
         match self.by {
@@ -162,7 +172,11 @@ impl Case {
             return Err(format!("the gateway answered {status}"));
         }
         let body = response.text();
-        if let Some(text) = self.contains.as_ref().filter(|t| !body.contains(t.as_str())) {
+        if let Some(text) = self
+            .contains
+            .as_ref()
+            .filter(|t| !body.contains(t.as_str()))
+        {
             return Err(format!("body lacks {text:?}: {body}"));
         }
         if let Some(text) = self.lacks.as_ref().filter(|t| body.contains(t.as_str())) {
@@ -186,7 +200,10 @@ impl Case {
 /// Checks that `response` is the gateway's problem+json, of `kind` if given.
 fn gateway_problem(response: &Response, kind: Option<&str>) -> Result<(), String> {
     if response.header("content-type") != Some("application/problem+json") {
-        return Err(format!("not a problem: {:?}", response.header("content-type")));
+        return Err(format!(
+            "not a problem: {:?}",
+            response.header("content-type")
+        ));
     }
     let problem: serde_json::Value = serde_json::from_slice(&response.body)
         .map_err(|e| format!("problem is not JSON ({e}): {}", response.text()))?;
@@ -235,7 +252,9 @@ fn escape<'t>(rest: &'t str, crlf: bool, out: &mut Vec<u8>) -> &'t str {
         Some(b'0') => (0, &rest[1..]),
         Some(b'\\') => (b'\\', &rest[1..]),
         Some(b'x') => {
-            let byte = rest.get(1..3).and_then(|hex| u8::from_str_radix(hex, 16).ok());
+            let byte = rest
+                .get(1..3)
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok());
             (byte.unwrap_or_else(|| bad_escape(rest)), &rest[3..])
         }
         Some(b'{') => {
@@ -289,7 +308,10 @@ mod tests {
 
     #[test]
     fn decodes_escapes_and_line_breaks() {
-        assert_eq!(decode("GET / HTTP/1.1\nHost: x\n\n", true), b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!(
+            decode("GET / HTTP/1.1\nHost: x\n\n", true),
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+        );
         assert_eq!(decode("a\\nb\\r\\x00\\xff\\\\", true), b"a\nb\r\x00\xff\\");
         assert_eq!(decode("<\\{3*ab}>", false), b"<ababab>");
         assert_eq!(decode("\\{2*(\\{2*x})}", false), b"(xx)(xx)");

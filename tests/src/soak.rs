@@ -36,7 +36,9 @@ pub fn mix() -> Vec<Call> {
     let celsius = br#"{"value": 100, "from": "celsius", "to": "kelvin"}"#;
     let parsec = br#"{"value": 1, "from": "parsec", "to": "meter"}"#;
     let mut keyed = call("api key", "GET", "/keyed/a", b"", 200);
-    keyed.headers.push(("x-api-key", "alice-key-0123456789abcdef"));
+    keyed
+        .headers
+        .push(("x-api-key", "alice-key-0123456789abcdef"));
     vec![
         call("hello", "GET", "/hello", b"", 200),
         call("hello name", "GET", "/hello/soak", b"", 200),
@@ -238,7 +240,9 @@ fn connection(addr: SocketAddr, mix: &[Call], offset: usize, deadline: Instant) 
         if open.is_none() {
             match TcpStream::connect(addr) {
                 Ok(stream) => {
-                    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+                    stream
+                        .set_read_timeout(Some(Duration::from_secs(60)))
+                        .unwrap();
                     open = Some((stream, Vec::new()));
                 }
                 Err(error) => {
@@ -274,7 +278,9 @@ fn connection(addr: SocketAddr, mix: &[Call], offset: usize, deadline: Instant) 
                 }
             }
             Ok(None) | Err(_) => {
-                let error = answer.err().map_or("closed without answering".into(), |e| e.to_string());
+                let error = answer
+                    .err()
+                    .map_or("closed without answering".into(), |e| e.to_string());
                 tally.errors += 1;
                 tally.note(format!("{} {}: {error}", call.method, call.target));
                 open = None;

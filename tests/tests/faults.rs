@@ -122,7 +122,10 @@ fn a_handler_that_never_returns_is_stopped_with_504_while_other_routes_answer() 
         let slowest = hello_meanwhile(&server, 20);
         (loops.join().unwrap(), slowest)
     });
-    assert!(slowest < Duration::from_secs(2), "slowest /hello: {slowest:?}");
+    assert!(
+        slowest < Duration::from_secs(2),
+        "slowest /hello: {slowest:?}"
+    );
     for (response, took) in loops {
         assert_host_problem(&response, 504, "did not respond within 3s");
         assert!(took < Duration::from_secs(10), "took {took:?}");
@@ -138,7 +141,10 @@ fn a_handler_that_allocates_without_end_is_stopped_with_500() {
     let (responses, memory) = rss_around(&server, || {
         let hogs = std::thread::spawn(move || concurrently(2, move |_| get(addr, "/fault/memory")));
         let slowest = hello_meanwhile(&server, 10);
-        assert!(slowest < Duration::from_secs(2), "slowest /hello: {slowest:?}");
+        assert!(
+            slowest < Duration::from_secs(2),
+            "slowest /hello: {slowest:?}"
+        );
         hogs.join().unwrap()
     });
     for response in responses {
@@ -169,7 +175,11 @@ fn traps_and_panics_are_500s_and_the_host_serves_on() {
             }
         }
     }
-    assert!(server.stderr().contains("the fault handler was asked to panic"));
+    assert!(
+        server
+            .stderr()
+            .contains("the fault handler was asked to panic")
+    );
     assert_eq!(get(addr, "/hello").status, 200);
     assert_memory_returns(memory, 256);
 }
@@ -211,7 +221,10 @@ fn response_headers_http_cannot_carry_are_a_502() {
     ] {
         let response = get(addr, &format!("/fault/{kind}"));
         let problem = response.problem(502, "invalid-handler-response");
-        assert!(problem["detail"].as_str().unwrap().contains(says), "{kind}: {problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains(says),
+            "{kind}: {problem}"
+        );
         assert!(response.header("set-cookie").is_none(), "{kind}");
     }
     // Connection headers are the host's business: dropped, the rest of the answer kept.

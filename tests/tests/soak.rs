@@ -12,12 +12,7 @@ fn five_seconds_of_mixed_load_get_only_expected_answers() {
         &[],
         &tokens::variables(),
     );
-    let report = soak::run(
-        server.addr,
-        Some(server.pid()),
-        Duration::from_secs(5),
-        32,
-    );
+    let report = soak::run(server.addr, Some(server.pid()), Duration::from_secs(5), 32);
     eprintln!("{report}");
     assert!(report.clean(), "{report}");
     for (name, _, count) in &report.per_call {

@@ -197,7 +197,11 @@ pub fn from_handler_response(
             response.body.len()
         )));
     }
-    let header_bytes: usize = response.headers.iter().map(|(n, v)| n.len() + v.len()).sum();
+    let header_bytes: usize = response
+        .headers
+        .iter()
+        .map(|(n, v)| n.len() + v.len())
+        .sum();
     if header_bytes > MAX_RESPONSE_HEADER_BYTES {
         return Err(invalid(format!(
             "its headers take {header_bytes} bytes, over the limit of {MAX_RESPONSE_HEADER_BYTES}"

@@ -13,7 +13,10 @@ use edgeway_tests::{Server, get, repo_root, soak, tokens};
 fn main() {
     let mut args = std::env::args().skip(1).map(|a| a.parse::<u64>());
     let seconds = args.next().unwrap_or(Ok(60)).expect("seconds: a number");
-    let connections = args.next().unwrap_or(Ok(64)).expect("connections: a number") as usize;
+    let connections = args
+        .next()
+        .unwrap_or(Ok(64))
+        .expect("connections: a number") as usize;
     let server = Server::start(
         &repo_root().join("tests/app/spin.toml"),
         &[],
