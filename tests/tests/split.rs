@@ -65,13 +65,20 @@ fn each_group_is_a_component_with_its_own_routes() {
     assert_eq!(component_of(&manifest, "/items/:id"), "gateway-echo");
     // No route is `/...`: one group takes it, so that unknown paths get the gateway's 404.
     assert_eq!(
-        triggers(&manifest).iter().filter(|(r, _)| r == "/...").count(),
+        triggers(&manifest)
+            .iter()
+            .filter(|(r, _)| r == "/...")
+            .count(),
         1
     );
     let mut routes: Vec<String> = triggers(&manifest).into_iter().map(|(r, _)| r).collect();
     let before = routes.len();
     routes.dedup();
-    assert_eq!(routes.len(), before, "a route is given to one component only");
+    assert_eq!(
+        routes.len(),
+        before,
+        "a route is given to one component only"
+    );
 }
 
 #[test]
@@ -87,13 +94,25 @@ fn components_list_only_the_capabilities_they_need() {
             .unwrap_or_default()
     };
     // `todos` keeps its items in the store and sits behind an API key.
-    assert_eq!(stores("gateway-todos"), Some(toml::Value::from(vec!["default"])));
+    assert_eq!(
+        stores("gateway-todos"),
+        Some(toml::Value::from(vec!["default"]))
+    );
     assert_eq!(variables("gateway-todos"), ["api_keys"]);
     // `echo`'s routes use API keys, JWTs and a rate limit.
-    assert_eq!(variables("gateway-echo"), ["api_keys", "jwt_secret", "jwt_jwks"]);
-    assert_eq!(stores("gateway-echo"), Some(toml::Value::from(vec!["default"])));
+    assert_eq!(
+        variables("gateway-echo"),
+        ["api_keys", "jwt_secret", "jwt_jwks"]
+    );
+    assert_eq!(
+        stores("gateway-echo"),
+        Some(toml::Value::from(vec!["default"]))
+    );
     // `greet` has rate limits but no auth; `convert` needs nothing.
-    assert_eq!(stores("gateway-greet"), Some(toml::Value::from(vec!["default"])));
+    assert_eq!(
+        stores("gateway-greet"),
+        Some(toml::Value::from(vec!["default"]))
+    );
     assert!(variables("gateway-greet").is_empty());
     assert_eq!(stores("gateway-convert"), None);
     assert!(variables("gateway-convert").is_empty());
@@ -133,7 +152,13 @@ fn every_group_answers() {
     let echoed = get(addr, "/echo/a/b?x=1").json();
     assert_eq!(echoed["path"], "/echo/a/b");
     assert_eq!(echoed["params"]["..."], "a/b");
-    let keyed = request(addr, "GET", "/todos", &[("x-api-key", "alice-key-0123456789abcdef")], b"");
+    let keyed = request(
+        addr,
+        "GET",
+        "/todos",
+        &[("x-api-key", "alice-key-0123456789abcdef")],
+        b"",
+    );
     assert_eq!(keyed.status, 200, "{}", keyed.text());
     request(addr, "GET", "/todos", &[], b"").problem(401, "unauthorized");
 }

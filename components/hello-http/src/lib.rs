@@ -9,11 +9,8 @@ const BODY: &[u8] = br#"{"message":"Hello, world!"}"#;
 
 #[http_component]
 async fn handle(_request: IncomingRequest, out: ResponseOutparam) {
-    let headers = Fields::from_list(&[(
-        "content-type".to_owned(),
-        b"application/json".to_vec(),
-    )])
-    .expect("a valid header");
+    let headers = Fields::from_list(&[("content-type".to_owned(), b"application/json".to_vec())])
+        .expect("a valid header");
     let response = OutgoingResponse::new(headers);
     let mut body = response.take_body();
     out.set(response);

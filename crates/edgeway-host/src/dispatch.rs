@@ -83,64 +83,69 @@ impl Dispatcher {
 
 /// Runs the component on a task of its own (it may keep streaming the
 /// body after answering) and turns what happens into a response.
-async fn call_component(runner: Arc<Runner>, request: Request<Incoming>) -> Response<HyperOutgoingBody> {
-        let id = RequestId::next();
-        let (outparam, mut response) = oneshot::channel();
-        let timeout = runner.timeout();
-        let task_id = id.clone();
-        let mut task = tokio::spawn(async move { runner.run(task_id, request, outparam).await });
+async fn call_component(
+    runner: Arc<Runner>,
+    request: Request<Incoming>,
+) -> Response<HyperOutgoingBody> {
+    let id = RequestId::next();
+    let (outparam, mut response) = oneshot::channel();
+    let timeout = runner.timeout();
+    let task_id = id.clone();
+    let mut task = tokio::spawn(async move { runner.run(task_id, request, outparam).await });
 
-        // Whichever comes first: the component's response, or the end of its
-        // run (trap, timeout, or returning without answering).
-        let outcome = tokio::select! {
-            biased;
-            answer = &mut response => match answer {
-                Ok(answer) => {
-                    let abort = watch(id.clone(), task);
-                    return respond(&id, answer, Some(abort));
+    // Whichever comes first: the component's response, or the end of its
+    // run (trap, timeout, or returning without answering).
+    let outcome = tokio::select! {
+        biased;
+        answer = &mut response => match answer {
+            Ok(answer) => {
+                let abort = watch(id.clone(), task);
+                return respond(&id, answer, Some(abort));
+            }
+            Err(_) => task.await,
+        },
+        outcome = &mut task => match response.try_recv() {
+            // It answered, then its run ended before we looked.
+            Ok(answer) => {
+                if let Ok(outcome @ (Outcome::Trapped(_) | Outcome::TimedOut)) = &outcome {
+                    log_failure(&id, outcome, " after the response started");
                 }
-                Err(_) => task.await,
-            },
-            outcome = &mut task => match response.try_recv() {
-                // It answered, then its run ended before we looked.
-                Ok(answer) => {
-                    if let Ok(outcome @ (Outcome::Trapped(_) | Outcome::TimedOut)) = &outcome {
-                        log_failure(&id, outcome, " after the response started");
-                    }
-                    return respond(&id, answer, None);
-                }
-                Err(_) => outcome,
-            },
-        };
-        let outcome =
-            outcome.unwrap_or_else(|e| Outcome::NotStarted(wasmtime::Error::msg(e.to_string())));
-        failed(&id, outcome, timeout)
+                return respond(&id, answer, None);
+            }
+            Err(_) => outcome,
+        },
+    };
+    let outcome =
+        outcome.unwrap_or_else(|e| Outcome::NotStarted(wasmtime::Error::msg(e.to_string())));
+    failed(&id, outcome, timeout)
 }
 
 /// The component's run ended without a response.
-fn failed(id: &RequestId, outcome: Outcome, timeout: std::time::Duration) -> Response<HyperOutgoingBody> {
-        log_failure(id, &outcome, "");
-        let (status, detail) = match &outcome {
-            Outcome::TimedOut => (
-                StatusCode::GATEWAY_TIMEOUT,
-                format!(
-                    "the component did not respond within {timeout:?} and was stopped"
-                ),
-            ),
-            Outcome::Trapped(e) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("the component failed before responding: {}", cause(e)),
-            ),
-            Outcome::NotStarted(e) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("the component could not be started: {}", cause(e)),
-            ),
-            Outcome::Returned => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the component returned without setting a response".to_owned(),
-            ),
-        };
-        problem(status, &detail, Some(id.as_str()))
+fn failed(
+    id: &RequestId,
+    outcome: Outcome,
+    timeout: std::time::Duration,
+) -> Response<HyperOutgoingBody> {
+    log_failure(id, &outcome, "");
+    let (status, detail) = match &outcome {
+        Outcome::TimedOut => (
+            StatusCode::GATEWAY_TIMEOUT,
+            format!("the component did not respond within {timeout:?} and was stopped"),
+        ),
+        Outcome::Trapped(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the component failed before responding: {}", cause(e)),
+        ),
+        Outcome::NotStarted(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the component could not be started: {}", cause(e)),
+        ),
+        Outcome::Returned => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the component returned without setting a response".to_owned(),
+        ),
+    };
+    problem(status, &detail, Some(id.as_str()))
 }
 
 /// The innermost message of an error, e.g. "wasm trap: wasm `unreachable`

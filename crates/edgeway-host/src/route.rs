@@ -337,7 +337,11 @@ mod tests {
 
     #[test]
     fn duplicate_routes_are_refused() {
-        for pair in [["/a/:x", "/a/:y"], ["/api/...", "/api/*"], ["/api", "/api/"]] {
+        for pair in [
+            ["/a/:x", "/a/:y"],
+            ["/api/...", "/api/*"],
+            ["/api", "/api/"],
+        ] {
             let parsed = pair
                 .iter()
                 .map(|r| (TriggerRoute::parse(r).unwrap(), 0))

@@ -69,7 +69,11 @@ impl Host {
 
         // Engine creation probes the address space and compiling can take
         // seconds: keep both off the async workers.
-        let paths: Vec<PathBuf> = config.components.iter().map(|c| c.component.clone()).collect();
+        let paths: Vec<PathBuf> = config
+            .components
+            .iter()
+            .map(|c| c.component.clone())
+            .collect();
         let cache_dir = config.cache_dir.clone();
         let (host_engine, components) = tokio::task::spawn_blocking(move || {
             let host_engine = engine::build()?;

@@ -42,7 +42,10 @@ fn generated(n: usize) -> String {
 fn compile(c: &mut Criterion) {
     let path = repo().join("spin.toml");
     let wit = repo().join("wit").canonicalize().unwrap();
-    let mut apps = vec![("example".to_owned(), std::fs::read_to_string(&path).unwrap())];
+    let mut apps = vec![(
+        "example".to_owned(),
+        std::fs::read_to_string(&path).unwrap(),
+    )];
     for n in [10, 100, 1000] {
         apps.push((format!("{n} routes"), generated(n)));
     }
@@ -52,9 +55,11 @@ fn compile(c: &mut Criterion) {
             b.iter(|| Manifest::parse(&path, black_box(text)).unwrap())
         });
         let manifest = Manifest::parse(&path, text).unwrap();
-        group.bench_with_input(BenchmarkId::new("gateway_source", name), &manifest, |b, m| {
-            b.iter(|| gateway_source(black_box(m), &wit))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("gateway_source", name),
+            &manifest,
+            |b, m| b.iter(|| gateway_source(black_box(m), &wit)),
+        );
         group.bench_with_input(BenchmarkId::new("split_plan", name), &manifest, |b, m| {
             b.iter(|| split::plan(black_box(m)))
         });

@@ -228,15 +228,15 @@ impl Group {
         features: &[&str],
         needs: impl Fn(&str) -> HandlerNeeds,
     ) -> GroupCapabilities {
-        let handler_needs = self
-            .handlers
-            .iter()
-            .map(|h| needs(h))
-            .fold(HandlerNeeds::default(), |all, n| HandlerNeeds {
-                key_value: all.key_value || n.key_value,
-                variables: all.variables || n.variables,
-                outbound_http: all.outbound_http || n.outbound_http,
-            });
+        let handler_needs =
+            self.handlers
+                .iter()
+                .map(|h| needs(h))
+                .fold(HandlerNeeds::default(), |all, n| HandlerNeeds {
+                    key_value: all.key_value || n.key_value,
+                    variables: all.variables || n.variables,
+                    outbound_http: all.outbound_http || n.outbound_http,
+                });
         let key_value_stores = if handler_needs.key_value {
             manifest.key_value_stores.clone()
         } else if features.contains(&"rate-limit") {
@@ -347,14 +347,20 @@ mod tests {
         // Same path up to parameter names: one group, one trigger route.
         (
             &["show", "drop"],
-            &[r#""GET /items/:id" = "show""#, r#""DELETE /items/:key" = "drop""#],
+            &[
+                r#""GET /items/:id" = "show""#,
+                r#""DELETE /items/:key" = "drop""#,
+            ],
             &["gw-show: show,drop | GET /items/:id, DELETE /items/:key | /items/:id /..."],
         ),
         // DELETE /items/new falls through to /items/:id in single mode: the more specific
         // group carries the less specific route; not the other way round.
         (
             &["echo", "greet"],
-            &[r#""GET,DELETE /items/:id" = "echo""#, r#""GET /items/new" = "greet""#],
+            &[
+                r#""GET,DELETE /items/:id" = "echo""#,
+                r#""GET /items/new" = "greet""#,
+            ],
             &[
                 "gw-echo: echo | GET, DELETE /items/:id | /items/:id /...",
                 "gw-greet: echo,greet | GET, DELETE /items/:id, GET /items/new | /items/new",
@@ -374,7 +380,10 @@ mod tests {
         (
             &["home", "spa"],
             &[r#""GET /" = "home""#, r#""GET /..." = "spa""#],
-            &["gw-home: home,spa | GET /, GET /... | /", "gw-spa: spa | GET /... | /..."],
+            &[
+                "gw-home: home,spa | GET /, GET /... | /",
+                "gw-spa: spa | GET /... | /...",
+            ],
         ),
         // Overlap needs every segment to fit: /a/:x/c and /a/b/d never match one path.
         (
@@ -448,7 +457,10 @@ mod tests {
             outbound_http: true,
         };
         assert_eq!(got, [none, keyed, stateful]);
-        assert_eq!(plan.groups[1].gateway_features(&manifest), ["api-key", "rate-limit"]);
+        assert_eq!(
+            plan.groups[1].gateway_features(&manifest),
+            ["api-key", "rate-limit"]
+        );
         assert!(plan.groups[0].gateway_features(&manifest).is_empty());
     }
 }

@@ -39,7 +39,13 @@ fn paths_become_templates() {
 
 /// `(what, extra tables, routes, JSON pointer, expected value)`: each case's document must
 /// hold the value at the pointer (`Value::Null`: must have nothing there).
-type Case = (&'static str, &'static str, &'static str, &'static str, fn() -> Value);
+type Case = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    fn() -> Value,
+);
 
 const CASES: &[Case] = &[
     (

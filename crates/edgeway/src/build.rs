@@ -39,11 +39,14 @@ pub struct Parts {
 impl Parts {
     /// Builds the gateway again from another manifest (e.g. one group's of a split
     /// deployment), with the features it needs, and reads it. Needs the lock `self` holds.
-    pub fn build_gateway(&self, manifest_path: &Path, features: &[&str]) -> anyhow::Result<Vec<u8>> {
-        let gateway = self
-            .workspace
-            .package(GATEWAY_PACKAGE)
-            .with_context(|| format!("the components workspace has no `{GATEWAY_PACKAGE}` crate"))?;
+    pub fn build_gateway(
+        &self,
+        manifest_path: &Path,
+        features: &[&str],
+    ) -> anyhow::Result<Vec<u8>> {
+        let gateway = self.workspace.package(GATEWAY_PACKAGE).with_context(|| {
+            format!("the components workspace has no `{GATEWAY_PACKAGE}` crate")
+        })?;
         let features: Vec<String> = features
             .iter()
             .map(|f| format!("{GATEWAY_PACKAGE}/{f}"))
@@ -54,7 +57,10 @@ impl Parts {
             &features,
             &[("EDGEWAY_MANIFEST", &manifest_abs)],
         )?;
-        let path = self.workspace.wasm_path(gateway).expect("the gateway is a cdylib");
+        let path = self
+            .workspace
+            .wasm_path(gateway)
+            .expect("the gateway is a cdylib");
         std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
     }
 }

@@ -104,7 +104,11 @@ fn build_group(
     // (which the whole app's gateway, just built, reflects) and its handlers: when none of
     // them changed, the component written last time is still right.
     let mut digest = Sha256::new();
-    for part in [text.as_bytes(), features.join(",").as_bytes(), &parts.gateway_wasm] {
+    for part in [
+        text.as_bytes(),
+        features.join(",").as_bytes(),
+        &parts.gateway_wasm,
+    ] {
         digest.update((part.len() as u64).to_le_bytes());
         digest.update(part);
     }
@@ -112,13 +116,17 @@ fn build_group(
         digest.update((handler.wasm.len() as u64).to_le_bytes());
         digest.update(handler.wasm);
     }
-    let key: String = digest.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let key: String = digest
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let (wasm_path, key_path) = (
         dir.join(format!("{}.wasm", group.id)),
         dir.join(format!("{}.key", group.id)),
     );
-    let current = wasm_path.is_file()
-        && std::fs::read_to_string(&key_path).is_ok_and(|old| old == key);
+    let current =
+        wasm_path.is_file() && std::fs::read_to_string(&key_path).is_ok_and(|old| old == key);
     if !current {
         let gateway = parts.build_gateway(&group_path, &features)?;
         let composed = compose_checked(manifest, &gateway, &handlers)?;

@@ -202,7 +202,15 @@ fn an_explicit_head_route_answers_head_whatever_the_order() {
         for methods in order {
             router.insert(methods, "/:page", methods).unwrap();
         }
-        assert_eq!(*router.at("HEAD", "/a").unwrap().value, Methods::HEAD, "{order:?}");
-        assert_eq!(*router.at("GET", "/a").unwrap().value, Methods::GET, "{order:?}");
+        assert_eq!(
+            *router.at("HEAD", "/a").unwrap().value,
+            Methods::HEAD,
+            "{order:?}"
+        );
+        assert_eq!(
+            *router.at("GET", "/a").unwrap().value,
+            Methods::GET,
+            "{order:?}"
+        );
     }
 }
