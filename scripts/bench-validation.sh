@@ -7,18 +7,10 @@
 #   scripts/bench-validation.sh            # 3 rounds of 10 s per route
 #   ROUNDS=5 DURATION=5 scripts/bench-validation.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bash scripts/install.sh
-if ! command -v wrk >/dev/null 2>&1; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
+source "$(dirname "$0")/bench-setup.sh" validation
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
 PORT=${PORT:-3901}
-cargo build --release --quiet -p edgeway
-EDGEWAY=$PWD/target/release/edgeway
-WORK=target/bench
-mkdir -p "$WORK"
 
 cat >"$WORK/validation.toml" <<'TOML'
 spin_manifest_version = 2
@@ -27,7 +19,7 @@ name = "bench-validation"
 [component.gateway]
 source = "out/bench-validation.wasm"
 [component.gateway.tool.edgeway.handlers]
-echo = { path = "../../components/echo" }
+echo = { path = "../../../components/echo" }
 [component.gateway.tool.edgeway.routes]
 "POST /plain" = "echo"
 [component.gateway.tool.edgeway.routes."POST /checked"]

@@ -13,21 +13,13 @@
 # same host) and baseline B (a native hyper server). Then the cold start (host start to first
 # 200) with a cold and a warm compile cache, and the composed sizes. Only loopback traffic.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bash scripts/install.sh
-if ! command -v wrk >/dev/null 2>&1; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
+source "$(dirname "$0")/bench-setup.sh" suite
 ROUNDS=${ROUNDS:-2}
 SPLIT50=${SPLIT50:-1}
 DURATION=${DURATION:-5}
 PORT=${PORT:-3900}
-cargo build --release --quiet -p edgeway
 cargo build --release --quiet -p edgeway-host --examples
 (cd components && cargo build --release --quiet -p hello-http)
-EDGEWAY=$PWD/target/release/edgeway
-WORK=target/bench
-mkdir -p "$WORK"
 
 # A gateway with N copies of the greet handler, `GET /h1` … `GET /hN`; `policies` puts an
 # API key, a rate limit and CORS on every route.
@@ -56,7 +48,7 @@ generated() { # name, N, plain|policies
       echo 'keys = "api_keys"'
     fi
     echo "[component.gateway.tool.edgeway.handlers]"
-    for i in $(seq 1 "$2"); do echo "h$i = { path = \"../../components/greet\" }"; done
+    for i in $(seq 1 "$2"); do echo "h$i = { path = \"../../../components/greet\" }"; done
     echo "[component.gateway.tool.edgeway.routes]"
     for i in $(seq 1 "$2"); do
       if [ "$3" = policies ]; then
@@ -71,7 +63,7 @@ generated() { # name, N, plain|policies
 # The example app, from spin.toml, with handler paths made relative to $WORK.
 example() {
   local file="$WORK/example.toml"
-  sed -e 's|path = "components/|path = "../../components/|' \
+  sed -e 's|path = "components/|path = "../../../components/|' \
       -e 's|^source = ".*"|source = "out/example.wasm"|' \
       -e 's|^name = ".*"|name = "bench-example"|' spin.toml >"$file"
   echo "$file"

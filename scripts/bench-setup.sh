@@ -1,0 +1,12 @@
+# Sourced by the benchmark scripts: what every benchmark needs first. Sets EDGEWAY (the
+# release binary) and WORK (this benchmark's own folder under target/bench, given as $1, so
+# two benchmarks never share files).
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/install.sh
+if ! command -v wrk >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+cargo build --release --quiet -p edgeway
+EDGEWAY=$PWD/target/release/edgeway
+WORK=target/bench/$1
+mkdir -p "$WORK"
