@@ -17,27 +17,36 @@
 //!
 //! edgeway_sdk::export!(Greet);
 //! ```
+//!
+//! With the `events` feature, a handler can also receive events (queue messages, key-space
+//! notifications, schedule ticks, webhooks) as CloudEvents-shaped `Event`s: implement
+//! `EventHandler` too and export with `export!(T, events)`, or implement only
+//! `EventHandler` and export with `export_events!(T)`. An `Err` from `deliver` makes the
+//! gateway retry the event, then write it to the dead letters.
+//!
+//! | Macro | Implements | World (`key-value` feature: `stateful-…`) |
+//! | --- | --- | --- |
+//! | `export!(T)` | `Handler` | `http-handler` (`stateful-handler`) |
+//! | `export!(T, events)` | `Handler`, `EventHandler` | `http-event-handler` (`stateful-event-handler`) |
+//! | `export_events!(T)` | `EventHandler` | `event-handler` |
+//!
+//! The macro, not a feature, decides what a component exports: cargo turns a feature on for
+//! every crate of a build once one crate asks for it, and a handler must not start exporting
+//! events because another handler in the same build receives them.
 #![deny(missing_docs)]
 
-#[doc(hidden)]
-#[allow(missing_docs)]
-#[cfg(not(feature = "key-value"))]
-pub mod bindings {
-    wit_bindgen::generate!({
-        path: "../../wit",
-        world: "http-handler",
-        pub_export_macro: true,
-        default_bindings_module: "edgeway_sdk::bindings",
-    });
-}
+#[cfg(feature = "events")]
+mod events;
+mod http;
 
+/// The bindings of the widest world, `stateful-event-handler`: every type of the contract.
+/// The export macros pick which of its interfaces a component exports.
 #[doc(hidden)]
 #[allow(missing_docs)]
-#[cfg(feature = "key-value")]
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
-        world: "stateful-handler",
+        world: "stateful-event-handler",
         pub_export_macro: true,
         default_bindings_module: "edgeway_sdk::bindings",
         generate_all,
@@ -50,54 +59,134 @@ pub mod key_value {
     pub use crate::bindings::wasi::keyvalue::{atomics, store};
 }
 
-pub use bindings::export;
+#[cfg(feature = "events")]
+pub use bindings::exports::edgeway::gateway::events::{Event, Guest as EventHandler};
 pub use bindings::exports::edgeway::gateway::handler::{
     Context, Guest as Handler, Problem, Request, Response,
 };
 
-impl Request {
-    /// The route parameter `name` (`:name` in the route; `...` for the wildcard tail).
-    pub fn param(&self, name: &str) -> Option<&str> {
-        find(&self.params, name)
+/// What the export macros expand to; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    /// The `component-type` section of the world in `$OUT_DIR/<file>`, as an array.
+    macro_rules! world {
+        ($(#[$attr:meta])* $name:ident, $file:literal) => {
+            $(#[$attr])*
+            pub const $name: [u8; include_bytes!(concat!(env!("OUT_DIR"), "/", $file)).len()] =
+                *include_bytes!(concat!(env!("OUT_DIR"), "/", $file));
+        };
     }
 
-    /// The first header called `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The body parsed as JSON, or a `400` problem that says why it is not valid.
-    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, Problem> {
-        serde_json::from_slice(&self.body)
-            .map_err(|error| Problem::new(400, "Invalid JSON body", error.to_string()))
-    }
+    world!(
+        #[cfg(not(feature = "key-value"))]
+        HTTP,
+        "http-handler.bin"
+    );
+    world!(
+        #[cfg(feature = "key-value")]
+        HTTP,
+        "stateful-handler.bin"
+    );
+    world!(
+        #[cfg(not(feature = "key-value"))]
+        HTTP_EVENTS,
+        "http-event-handler.bin"
+    );
+    world!(
+        #[cfg(feature = "key-value")]
+        HTTP_EVENTS,
+        "stateful-event-handler.bin"
+    );
+    world!(EVENTS, "event-handler.bin");
 }
 
-impl Response {
-    /// A response with `value` as its JSON body.
-    pub fn json(status: u16, value: &impl serde::Serialize) -> Response {
-        let body =
-            serde_json::to_vec(value).expect("serializing to a Vec cannot fail for JSON values");
-        Response {
-            status,
-            headers: vec![("content-type".into(), "application/json".into())],
-            body,
-        }
-    }
+/// Exports `T` as the component's handler.
+///
+/// - `export!(T)`: `T` implements [`Handler`]; the component serves routes.
+/// - `export!(T, events)` (feature `events`): `T` implements [`Handler`] and
+///   `EventHandler`; the component serves routes and receives events.
+///
+/// For a component that only receives events, see `export_events!`.
+#[macro_export]
+macro_rules! export {
+    ($ty:ident) => {
+        $crate::__export_handler!($ty);
+        const _: () = {
+            #[cfg(target_arch = "wasm32")]
+            #[unsafe(link_section = "component-type:edgeway-sdk:http")]
+            #[doc(hidden)]
+            pub static __EDGEWAY_WORLD: [u8; $crate::__private::HTTP.len()] =
+                $crate::__private::HTTP;
+        };
+    };
+    ($ty:ident, events) => {
+        $crate::__export_handler!($ty);
+        $crate::__export_events!($ty);
+        const _: () = {
+            #[cfg(target_arch = "wasm32")]
+            #[unsafe(link_section = "component-type:edgeway-sdk:http-events")]
+            #[doc(hidden)]
+            pub static __EDGEWAY_WORLD: [u8; $crate::__private::HTTP_EVENTS.len()] =
+                $crate::__private::HTTP_EVENTS;
+        };
+    };
 }
 
-impl Problem {
-    /// A problem with this status, summary and detail.
-    pub fn new(status: u16, title: impl Into<String>, detail: impl Into<String>) -> Problem {
-        Problem {
-            status,
-            title: title.into(),
-            detail: detail.into(),
-        }
-    }
+/// Exports `T`, which implements [`EventHandler`], as a component that only receives
+/// events (world `event-handler`; feature `events`).
+///
+/// ```no_run
+/// use edgeway_sdk::{Event, EventHandler};
+///
+/// struct Orders;
+///
+/// impl EventHandler for Orders {
+///     fn deliver(event: Event) -> Result<(), String> {
+///         #[derive(serde::Deserialize)]
+///         struct Order {
+///             total: f64,
+///         }
+///         let order: Order = event.data_json()?;
+///         eprintln!("order {} about {:?}: {}", event.id, event.subject, order.total);
+///         Ok(())
+///     }
+/// }
+///
+/// edgeway_sdk::export_events!(Orders);
+/// ```
+#[cfg(feature = "events")]
+#[macro_export]
+macro_rules! export_events {
+    ($ty:ident) => {
+        $crate::__export_events!($ty);
+        const _: () = {
+            #[cfg(target_arch = "wasm32")]
+            #[unsafe(link_section = "component-type:edgeway-sdk:events")]
+            #[doc(hidden)]
+            pub static __EDGEWAY_WORLD: [u8; $crate::__private::EVENTS.len()] =
+                $crate::__private::EVENTS;
+        };
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __export_handler {
+    ($ty:ident) => {
+        $crate::bindings::exports::edgeway::gateway::handler::__export_edgeway_gateway_handler_0_1_0_cabi!(
+            $ty with_types_in $crate::bindings::exports::edgeway::gateway::handler
+        );
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __export_events {
+    ($ty:ident) => {
+        $crate::bindings::exports::edgeway::gateway::events::__export_edgeway_gateway_events_0_1_0_cabi!(
+            $ty with_types_in $crate::bindings::exports::edgeway::gateway::events
+        );
+    };
 }
 
 fn find<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
