@@ -18,6 +18,7 @@
 mod api_docs;
 mod describe;
 mod diagnostic;
+mod events;
 mod gateway_source;
 mod grants;
 mod load;
@@ -32,6 +33,10 @@ mod variables;
 pub use api_docs::ApiDocs;
 pub use describe::{ResponseDecl, RouteMeta, check_schema, reason};
 pub use diagnostic::{Diagnostic, Location, ManifestError};
+pub use events::{
+    CHANNEL_VARIABLE, Events, RedisTrigger, Schedule, Source, Subscription, Webhook,
+    normalise_cron, parse_source,
+};
 pub use gateway_source::gateway_source;
 pub use model::{Handler, Language, Manifest, RouteDecl};
 pub use policies::{

@@ -5,6 +5,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::api_docs::{AppInfo, RawApiDocs, check_api_docs};
+use crate::events::{
+    EventContext, RawEvents, RawRedisTrigger, RawSubscription, check_events, check_paths,
+};
 use crate::policies::{ApiKeySettings, JwtSettings, RawSettings, RouteSettings};
 use crate::routes::{Capabilities, check_policy_settings, check_routes};
 use crate::{
@@ -26,6 +29,8 @@ struct RawManifest {
 struct RawTriggers {
     #[serde(default)]
     http: Vec<RawHttpTrigger>,
+    #[serde(default)]
+    redis: Vec<Spanned<RawRedisTrigger>>,
 }
 
 #[derive(Deserialize)]
@@ -39,6 +44,19 @@ struct RawApplication {
     name: String,
     version: Option<String>,
     description: Option<String>,
+    #[serde(default)]
+    trigger: RawAppTriggers,
+}
+
+/// `[application.trigger.*]`: settings Spin applies to every trigger of a type.
+#[derive(Deserialize, Default)]
+struct RawAppTriggers {
+    redis: Option<RawAppRedis>,
+}
+
+#[derive(Deserialize)]
+struct RawAppRedis {
+    address: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -69,6 +87,11 @@ struct RawEdgeway {
     api_key: Option<ApiKeySettings>,
     jwt: Option<Spanned<JwtSettings>>,
     openapi: Option<Spanned<RawApiDocs>>,
+    events: Option<Spanned<RawEvents>>,
+    #[serde(default)]
+    schedules: IndexMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    subscriptions: Vec<Spanned<RawSubscription>>,
 }
 
 #[derive(Deserialize)]
@@ -112,6 +135,10 @@ impl Checker<'_> {
 
     pub(crate) fn error(&mut self, offset: usize, message: String, hint: Option<String>) {
         let location = self.location(offset);
+        self.error_at(location, message, hint);
+    }
+
+    pub(crate) fn error_at(&mut self, location: Location, message: String, hint: Option<String>) {
         self.found.push(Diagnostic {
             location,
             message,
@@ -158,6 +185,28 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
             return None;
         }
     };
+    // Every component's capabilities, for the Redis triggers that serve the app.
+    let spin_components = raw
+        .component
+        .iter()
+        .map(|(id, component)| {
+            let component = component.get_ref();
+            let source = component
+                .source
+                .as_ref()
+                .and_then(|s| s.get_ref().as_str())
+                .map(str::to_owned);
+            let variables = component
+                .variables
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect();
+            (
+                id.clone(),
+                (source, component.key_value_stores.clone(), variables),
+            )
+        })
+        .collect::<IndexMap<_, _>>();
     let mut edgeway_components = raw
         .component
         .into_iter()
@@ -241,6 +290,24 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
     };
     let api = check_api_docs(checker, edgeway.openapi, app, &routes);
     crate::describe::check_operation_ids(checker, &routes);
+    let events = check_events(
+        checker,
+        &EventContext {
+            handlers: &handlers,
+            defaults: &defaults,
+            component_id: &component_id,
+            component_offset: span.start,
+            output: &output,
+            stores: &stores,
+            variables: &variable_names,
+            components: &spin_components,
+        },
+        edgeway.events,
+        edgeway.schedules,
+        edgeway.subscriptions,
+        raw.trigger.redis,
+        raw.application.trigger.redis.and_then(|r| r.address),
+    );
     let mut manifest = Manifest {
         path: checker.file.to_owned(),
         app_name: raw.application.name,
@@ -255,7 +322,9 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
         key_value_stores: stores.clone(),
         variables,
         api,
+        events,
     };
+    check_paths(checker, &manifest.events, &manifest);
     let capabilities = Capabilities {
         component_offset: span.start,
         stores: &stores,

@@ -36,6 +36,8 @@ pub struct Manifest {
     pub variables: crate::Variables,
     /// How the API is described, and where the gateway serves the description.
     pub api: crate::ApiDocs,
+    /// Subscriptions, schedules, the webhook endpoint and the Redis triggers.
+    pub events: crate::Events,
 }
 
 /// A handler component named in the manifest.
@@ -133,9 +135,11 @@ impl Manifest {
             |wanted: fn(&RouteSettings) -> bool| self.routes.iter().any(|r| wanted(&r.settings));
         // The document is protected like a route when the `openapi` table says so.
         let document_auth = self.api.openapi_path.as_ref().map(|_| &self.api.auth);
+        let webhook = self.events.webhook.as_ref().map(|w| &w.settings);
         let auth_used = |wanted: fn(&AuthDecl) -> bool| {
             self.routes.iter().any(|r| wanted(&r.settings.auth))
                 || document_auth.is_some_and(wanted)
+                || webhook.is_some_and(|w| wanted(&w.auth))
         };
         let mut features = Vec::new();
         if auth_used(|a| *a == AuthDecl::ApiKey) {
@@ -144,11 +148,14 @@ impl Manifest {
         if auth_used(|a| matches!(a, AuthDecl::Jwt { .. })) {
             features.push("jwt");
         }
-        if uses(|s| s.rate_limit.is_some()) {
+        if uses(|s| s.rate_limit.is_some()) || webhook.is_some_and(|w| w.rate_limit.is_some()) {
             features.push("rate-limit");
         }
         if self.routes.iter().any(|r| r.meta.validates()) {
             features.push("validation");
+        }
+        if !self.events.subscriptions.is_empty() {
+            features.push("events");
         }
         features
     }

@@ -378,4 +378,5 @@ fn a_handler_may_name_its_language() {
 }
 
 mod describe;
+mod events;
 mod valid;

@@ -1,0 +1,211 @@
+//! Subscriptions, schedules, the webhook and Redis triggers: read, and refused with a
+//! location and a hint when they cannot work.
+use super::*;
+use crate::{Source, parse_source};
+
+/// Lines 1–11: an app with a `default` store, the variable `schedule_secret`, the handler
+/// `greet` and one route; what follows starts on line 12.
+macro_rules! events_app {
+    ($($line:literal),* $(,)?) => {
+        concat!(
+            "[application]\nname = \"app\"\n",
+            "[variables]\nschedule_secret = { default = \"s\" }\n",
+            "[component.gateway]\nsource = \"out.wasm\"\nkey_value_stores = [\"default\"]\n",
+            "variables = { schedule_secret = \"{{ schedule_secret }}\" }\n",
+            "[component.gateway.tool.edgeway]\n",
+            "handlers = { greet = { path = \"src\" } }\n",
+            "routes = { \"GET /hello\" = \"greet\" }\n",
+            $($line, "\n"),*
+        )
+    };
+}
+
+#[test]
+fn subscriptions_schedules_and_redis_triggers_are_read() {
+    let manifest = valid(events_app!(
+        "[component.gateway.tool.edgeway.events]",
+        "schedule_secret = \"schedule_secret\"",
+        "webhook = { path = \"/hooks\", body_limit = \"64 KiB\" }",
+        "[component.gateway.tool.edgeway.schedules]",
+        "tick = \"*/5 * * * *\"",
+        "[[component.gateway.tool.edgeway.subscriptions]]",
+        "source = \"webhook:orders\"",
+        "handler = \"greet\"",
+        "types = [\"order.*\"]",
+        "retry = { attempts = 5, backoff = \"250ms\" }",
+        "[[component.gateway.tool.edgeway.subscriptions]]",
+        "source = \"schedule:tick\"",
+        "handler = \"greet\"",
+        "[[component.gateway.tool.edgeway.subscriptions]]",
+        "source = \"redis:__keyevent@0__:set\"",
+        "handler = \"greet\"",
+        "[application.trigger.redis]",
+        "address = \"redis://127.0.0.1:6379\"",
+        "[[trigger.redis]]",
+        "channel = \"__keyevent@0__:set\"",
+        "component = \"events-set\"",
+        "[component.events-set]",
+        "source = \"out.wasm\"",
+        "key_value_stores = [\"default\"]",
+        "variables = { edgeway_channel = \"__keyevent@0__:set\" }",
+    ));
+    let events = &manifest.events;
+    assert_eq!(events.subscriptions.len(), 3);
+    let webhook = &events.subscriptions[0];
+    assert_eq!(webhook.source, Source::Webhook("orders".into()));
+    assert_eq!((webhook.attempts, webhook.backoff_ms), (5, 250));
+    assert_eq!(webhook.types, ["order.*"]);
+    assert_eq!(webhook.location.line, 17);
+    assert_eq!(
+        (
+            events.subscriptions[1].attempts,
+            events.subscriptions[1].backoff_ms
+        ),
+        (3, 100)
+    );
+    assert_eq!(events.schedules[0].cron, "0 */5 * * * *");
+    let hook = events.webhook.as_ref().unwrap();
+    assert_eq!(hook.path, "/hooks");
+    assert_eq!(hook.settings.body_limit, 64 * 1024);
+    assert_eq!(events.redis.len(), 1);
+    assert_eq!(events.redis[0].component, "events-set");
+    assert_eq!(
+        events.redis_address.as_deref(),
+        Some("redis://127.0.0.1:6379")
+    );
+    assert!(manifest.gateway_features().contains(&"events"));
+}
+
+#[test]
+fn an_app_without_subscriptions_has_no_events_feature() {
+    let manifest = valid(events_app!());
+    assert!(!manifest.gateway_features().contains(&"events"));
+    assert!(manifest.events.webhook.is_none());
+}
+
+#[test]
+fn sources_are_parsed() {
+    assert_eq!(parse_source("redis:a:b"), Ok(Source::Redis("a:b".into())));
+    assert_eq!(
+        parse_source("schedule:nightly"),
+        Ok(Source::Schedule("nightly".into()))
+    );
+    for bad in [
+        "orders",
+        "kafka:orders",
+        "webhook:",
+        "webhook:a/b",
+        "schedule:..",
+    ] {
+        assert!(parse_source(bad).is_err(), "{bad}");
+    }
+}
+
+/// `(what, lines after line 11, (line, column), message fragment, hint fragment)`.
+const INVALID_EVENTS: &[Case] = &[
+    (
+        "unknown handler",
+        "[[component.gateway.tool.edgeway.subscriptions]]\nsource = \"webhook:a\"\nhandler = \"nobody\"\n",
+        (14, 11),
+        "names handler `nobody`",
+        Some("handlers"),
+    ),
+    (
+        "unknown source kind",
+        "[[component.gateway.tool.edgeway.subscriptions]]\nsource = \"kafka:a\"\nhandler = \"greet\"\n",
+        (13, 10),
+        "unknown kind `kafka`",
+        Some("redis:<channel>"),
+    ),
+    (
+        "bad cron",
+        "[component.gateway.tool.edgeway.events]\nschedule_secret = \"schedule_secret\"\n[component.gateway.tool.edgeway.schedules]\ntick = \"every minute\"\n[[component.gateway.tool.edgeway.subscriptions]]\nsource = \"schedule:tick\"\nhandler = \"greet\"\n",
+        (15, 8),
+        "has 2 fields",
+        Some("5 fields"),
+    ),
+    (
+        "schedule without a secret",
+        "[component.gateway.tool.edgeway.schedules]\ntick = \"* * * * *\"\n[[component.gateway.tool.edgeway.subscriptions]]\nsource = \"schedule:tick\"\nhandler = \"greet\"\n",
+        (5, 1),
+        "`schedule_secret` is not set",
+        Some("schedule_secret"),
+    ),
+    (
+        "subscription to an undeclared schedule",
+        "[[component.gateway.tool.edgeway.subscriptions]]\nsource = \"schedule:nightly\"\nhandler = \"greet\"\n",
+        (13, 10),
+        "no schedule is called `nightly`",
+        Some("schedules"),
+    ),
+    (
+        "redis subscription without a trigger",
+        "[[component.gateway.tool.edgeway.subscriptions]]\nsource = \"redis:orders\"\nhandler = \"greet\"\n",
+        (12, 1),
+        "no `[[trigger.redis]]` delivers that channel",
+        Some("edgeway_channel = \"orders\""),
+    ),
+    (
+        "redis trigger whose component names another channel",
+        "[[component.gateway.tool.edgeway.subscriptions]]\nsource = \"redis:orders\"\nhandler = \"greet\"\n[application.trigger.redis]\naddress = \"redis://x\"\n[[trigger.redis]]\nchannel = \"orders\"\ncomponent = \"ev\"\n[component.ev]\nsource = \"out.wasm\"\nkey_value_stores = [\"default\"]\nvariables = { edgeway_channel = \"other\" }\n",
+        (17, 1),
+        "its `edgeway_channel` variable is not that channel",
+        Some("edgeway_channel = \"orders\""),
+    ),
+    (
+        "too many attempts",
+        "[[component.gateway.tool.edgeway.subscriptions]]\nsource = \"webhook:a\"\nhandler = \"greet\"\nretry = { attempts = 50 }\n",
+        (15, 9),
+        "must be 1 to 10",
+        None,
+    ),
+];
+
+#[test]
+fn event_mistakes_are_reported_where_they_are() {
+    let file = manifest_path();
+    for (what, lines, (line, column), message, hint) in INVALID_EVENTS {
+        let source = format!("{}{lines}", events_app!());
+        let error = match parse(&source) {
+            Ok(_) => panic!("{what}: accepted:\n{source}"),
+            Err(error) => error,
+        };
+        let shown = error.to_string();
+        assert_eq!(error.diagnostics().len(), 1, "{what}: {shown}");
+        let (first, rest) = shown.split_once('\n').unwrap_or((&shown, ""));
+        let prefix = format!("{}:{line}:{column}: error: ", file.display());
+        assert!(
+            first.starts_with(&prefix),
+            "{what}: expected `{prefix}…`, got\n{shown}"
+        );
+        assert!(
+            first.contains(message),
+            "{what}: expected `{message}` in\n{shown}"
+        );
+        match hint {
+            Some(hint) => assert!(
+                rest.contains(hint),
+                "{what}: expected hint `{hint}` in\n{shown}"
+            ),
+            None => assert_eq!(rest, "", "{what}: unexpected hint in\n{shown}"),
+        }
+    }
+}
+
+#[test]
+fn a_route_under_the_webhook_path_is_refused() {
+    let source = concat!(
+        "[application]\nname = \"app\"\n",
+        "[component.gateway]\nsource = \"out.wasm\"\nkey_value_stores = [\"default\"]\n",
+        "[component.gateway.tool.edgeway.handlers]\ngreet = { path = \"src\" }\n",
+        "[component.gateway.tool.edgeway.routes]\n\"POST /events/:x\" = \"greet\"\n",
+        "[[component.gateway.tool.edgeway.subscriptions]]\nsource = \"webhook:a\"\nhandler = \"greet\"\n",
+    );
+    let shown = parse(source).unwrap_err().to_string();
+    assert!(
+        shown.contains(
+            ":9:1: error: route `/events/:x` overlaps the webhook path (`POST /events/...`)"
+        ),
+        "{shown}"
+    );
+}
