@@ -1,11 +1,14 @@
-// Builds a JavaScript handler folder into a component of the `http-handler` world, with
-// componentize-js's API (never its AOT option, which downloads a tool):
+// Builds a JavaScript handler folder into a component of the `http-handler`,
+// `event-handler` or `http-event-handler` world, with componentize-js's API (never its AOT
+// option, which downloads a tool):
 //
 //   node build.mjs <tools dir> <handler dir> <wit dir> <world> <output.wasm>
 //
 // The tools dir holds node_modules with @bytecodealliance/componentize-js. The handler's
 // module is `main` of its package.json (default index.js) and its export `handler`, unless
 // package.json says otherwise: `"edgeway": { "handler": "app.main" }` (Lambda's notation).
+// Events reach the same function, unless `"edgeway": { "events": "jobs.onEvent" }` names
+// another.
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
@@ -19,7 +22,17 @@ if (!output) {
   process.exit(2);
 }
 
-const entryPoint = await handlerEntry(handlerDir);
+const EXPORTS = {
+  "http-handler": ["handler"],
+  "event-handler": ["events"],
+  "http-event-handler": ["handler", "events"],
+}[world];
+if (!EXPORTS) {
+  console.error(`unknown world ${JSON.stringify(world)}: http-handler, event-handler or http-event-handler`);
+  process.exit(2);
+}
+
+const entryPoints = await handlerEntries(handlerDir);
 const work = await mkdtemp(join(tmpdir(), "edgeway-js-"));
 try {
   // componentize-js resolves the entry's imports inside the folder it is run from.
@@ -28,21 +41,7 @@ try {
     filter: (source) => !["node_modules", ".git"].includes(basename(source)),
   });
   await cp(new URL("./lambda.js", import.meta.url), join(work, "edgeway-lambda.js"));
-  await writeFile(
-    join(work, "entry.js"),
-    `import { ${entryPoint.name} as lambda } from "./handler/${entryPoint.file}";
-import { invoke } from "./edgeway-lambda.js";
-
-// The contract's export: a returned value is \`ok\`, a thrown one is \`err\`.
-export const handler = {
-  async handle(request) {
-    const { response, problem } = await invoke(lambda, request);
-    if (problem) throw problem;
-    return response;
-  },
-};
-`,
-  );
+  await writeFile(join(work, "entry.js"), entrySource(entryPoints, EXPORTS));
   const componentize = join(tools, "node_modules/@bytecodealliance/componentize-js/src/componentize.js");
   const { componentize: build } = await import(pathToFileURL(componentize).href);
   process.chdir(work);
@@ -58,19 +57,53 @@ export const handler = {
   await rm(work, { recursive: true, force: true });
 }
 
-/** `{ file, name }` of the handler function. */
-async function handlerEntry(dir) {
+/** The entry module: the contract's exports, calling the handler's functions. */
+function entrySource({ handler, events }, exports) {
+  const imports = [];
+  if (exports.includes("handler")) {
+    imports.push(`import { ${handler.name} as lambda } from "./handler/${handler.file}";`);
+  }
+  if (exports.includes("events")) {
+    imports.push(`import { ${events.name} as onEvent } from "./handler/${events.file}";`);
+  }
+  imports.push(`import { invoke, deliver } from "./edgeway-lambda.js";`);
+  const parts = [imports.join("\n"), "// The contract's exports: a returned value is `ok`, a thrown one is `err`."];
+  if (exports.includes("handler")) {
+    parts.push(`export const handler = {
+  async handle(request) {
+    const { response, problem } = await invoke(lambda, request);
+    if (problem) throw problem;
+    return response;
+  },
+};`);
+  }
+  if (exports.includes("events")) {
+    parts.push(`export const events = {
+  async deliver(event) {
+    const { error } = await deliver(onEvent, event);
+    if (error !== undefined) throw error;
+  },
+};`);
+  }
+  return parts.join("\n\n") + "\n";
+}
+
+/** `{ handler, events }`, each `{ file, name }`: the functions for requests and events. */
+async function handlerEntries(dir) {
   let manifest = {};
   try {
     manifest = JSON.parse(await readFile(join(dir, "package.json"), "utf8"));
   } catch (error) {
     if (error.code !== "ENOENT") throw error;
   }
-  const spec = manifest.edgeway?.handler;
-  if (spec) {
+  const parse = (spec) => {
     const dot = spec.lastIndexOf(".");
     const module = spec.slice(0, dot);
     return { file: /\.[cm]?js$/.test(module) ? module : `${module}.js`, name: spec.slice(dot + 1) };
-  }
-  return { file: (manifest.main ?? "index.js").replace(/^\.\//, ""), name: "handler" };
+  };
+  const handler = manifest.edgeway?.handler
+    ? parse(manifest.edgeway.handler)
+    : { file: (manifest.main ?? "index.js").replace(/^\.\//, ""), name: "handler" };
+  const events = manifest.edgeway?.events ? parse(manifest.edgeway.events) : handler;
+  return { handler, events };
 }

@@ -6,6 +6,12 @@
 //     return { statusCode: 200, body: JSON.stringify({ message: "Hello, world!" }) };
 //   }
 //
+// Events (the contract's `events.deliver`) reach the same function as EventBridge events, as
+// when a rule targets a Lambda function (see `toEventBridge`): returning means handled,
+// throwing means not handled (the gateway retries, then writes the event to the dead letters).
+// A function that serves both tells them apart as Lambda functions do:
+// `"detail-type" in event` for an event, `event.requestContext` for a request.
+//
 // Pure JavaScript (no Node or WASI API), so it runs under StarlingMonkey in the component and
 // under `node --test` in its unit tests.
 
@@ -131,6 +137,80 @@ export async function invoke(handler, request) {
     return { response: toResponse(result) };
   } catch (error) {
     return { problem: toProblem(error) };
+  }
+}
+
+/**
+ * The EventBridge event for the contract's `event` (a CloudEvent):
+ *
+ *   { version: "0", id, "detail-type": type, source, account: "edgeway", time,
+ *     region: "edgeway", resources: [subject] or [], detail,
+ *     subject?, dataContentType?, extensions: {name: value}, isBase64Encoded? }
+ *
+ * `detail` is the data parsed as JSON when it is JSON (a JSON content type, or none given and
+ * the data parses), otherwise its text, otherwise (binary data) its base64 with
+ * `isBase64Encoded: true`; empty data is `{}`. `time` is the event's, else the time of
+ * delivery. `subject`, `dataContentType` and `extensions` carry the CloudEvent attributes
+ * EventBridge has no field for.
+ */
+export function toEventBridge(event) {
+  const result = {
+    version: "0",
+    id: event.id,
+    "detail-type": event.type,
+    source: event.source,
+    account: "edgeway",
+    time: event.time ?? new Date().toISOString(),
+    region: "edgeway",
+    resources: event.subject === undefined || event.subject === null ? [] : [event.subject],
+    detail: {},
+    extensions: Object.fromEntries(event.extensions ?? []),
+  };
+  if (event.subject !== undefined && event.subject !== null) result.subject = event.subject;
+  const contentType = event.dataContentType ?? undefined;
+  if (contentType !== undefined) result.dataContentType = contentType;
+  const data = event.data ?? new Uint8Array();
+  if (data.length > 0) {
+    const text = utf8(data);
+    const json = contentType === undefined || /^application\/(.+\+)?json\b|^text\/json\b/i.test(contentType);
+    if (text === undefined) {
+      result.detail = toBase64(data);
+      result.isBase64Encoded = true;
+    } else if (json) {
+      try {
+        result.detail = JSON.parse(text);
+      } catch {
+        result.detail = text;
+      }
+    } else {
+      result.detail = text;
+    }
+  }
+  return result;
+}
+
+/** The Lambda `context` object for an event. */
+export function toEventContext(event, functionName = "edgeway") {
+  return toContext({ context: { requestId: event.id } }, functionName);
+}
+
+/** The contract's error (a string) for an error a handler threw; its stack goes to the log. */
+export function toEventError(error) {
+  console.error(error instanceof Error && error.stack ? `${error}\n${error.stack}` : String(error));
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return typeof error === "string" ? error : JSON.stringify(error) ?? String(error);
+}
+
+/**
+ * Calls a Lambda handler with the EventBridge event and context for the contract's `event`:
+ * `{}` when it returns (whatever it returns), `{ error }` when it throws.
+ */
+export async function deliver(handler, event) {
+  try {
+    await handler(toEventBridge(event), toEventContext(event));
+    return {};
+  } catch (error) {
+    return { error: toEventError(error) };
   }
 }
 

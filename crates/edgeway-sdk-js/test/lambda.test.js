@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { fromBase64, invoke, toBase64, toEvent, toResponse } from "../src/lambda.js";
+import { deliver, fromBase64, invoke, toBase64, toEvent, toEventBridge, toResponse } from "../src/lambda.js";
 
 const encoder = new TextEncoder();
 
@@ -60,6 +60,65 @@ test("a thrown error is a 500 problem", async () => {
       throw new TypeError("nope");
     }, request({ body: encoder.encode("x") }));
     assert.deepEqual(problem, { status: 500, title: "Handler raised an exception", detail: "TypeError: nope" });
+  } finally {
+    console.error = original;
+  }
+});
+
+function wireEvent(overrides = {}) {
+  return {
+    id: "e-1",
+    source: "webhook:orders",
+    type: "com.example.order.created",
+    subject: undefined,
+    time: "2026-11-27T21:00:00Z",
+    dataContentType: "application/json",
+    data: encoder.encode('{"total":3}'),
+    extensions: [["traceparent", "00-abc-def-01"]],
+    ...overrides,
+  };
+}
+
+test("an event becomes an EventBridge event", () => {
+  assert.deepEqual(toEventBridge(wireEvent()), {
+    version: "0",
+    id: "e-1",
+    "detail-type": "com.example.order.created",
+    source: "webhook:orders",
+    account: "edgeway",
+    time: "2026-11-27T21:00:00Z",
+    region: "edgeway",
+    resources: [],
+    detail: { total: 3 },
+    extensions: { traceparent: "00-abc-def-01" },
+    dataContentType: "application/json",
+  });
+  const key = toEventBridge(wireEvent({ subject: "todos/3", dataContentType: undefined, data: new Uint8Array(), extensions: [] }));
+  assert.deepEqual([key.resources, key.subject, key.detail, "dataContentType" in key], [["todos/3"], "todos/3", {}, false]);
+});
+
+test("the detail is JSON, text or base64", () => {
+  const detail = (dataContentType, text) => toEventBridge(wireEvent({ dataContentType, data: encoder.encode(text) })).detail;
+  assert.deepEqual(detail(undefined, "[1,2]"), [1, 2]);
+  assert.deepEqual(detail("application/cloudevents+json", '{"a":1}'), { a: 1 });
+  assert.equal(detail(undefined, "plain words"), "plain words");
+  assert.equal(detail("text/plain", "42"), "42");
+  const binary = toEventBridge(wireEvent({ dataContentType: "application/octet-stream", data: Uint8Array.of(0, 255, 16) }));
+  assert.deepEqual([binary.detail, binary.isBase64Encoded], ["AP8Q", true]);
+  const untimed = toEventBridge(wireEvent({ time: undefined }));
+  assert.ok(!Number.isNaN(Date.parse(untimed.time)));
+});
+
+test("a handler that returns handled the event; one that throws did not", async () => {
+  const seen = [];
+  assert.deepEqual(await deliver(async (event, context) => seen.push([event.id, context.awsRequestId]), wireEvent()), {});
+  assert.deepEqual(seen, [["e-1", "e-1"]]);
+  const original = console.error;
+  console.error = () => {};
+  try {
+    assert.deepEqual(await deliver(() => { throw new RangeError("too big"); }, wireEvent()), { error: "RangeError: too big" });
+    assert.deepEqual(await deliver(() => { throw "plain"; }, wireEvent()), { error: "plain" });
+    assert.deepEqual(await deliver(() => { throw { code: 7 }; }, wireEvent()), { error: '{"code":7}' });
   } finally {
     console.error = original;
   }

@@ -17,6 +17,18 @@ Raising `Problem(status, title, detail)` answers with that status as an RFC 9457
 with the exception's type and message), its traceback goes to the log, and the next request
 is served as usual.
 
+A handler that receives events defines `deliver(event)` beside (or instead of) its
+request function:
+
+    def deliver(event):
+        order = event.json()
+        print(f"order {event.id}: {order['total']}", file=sys.stderr)
+
+It receives an `Event` (CloudEvents 1.0). Returning (any value) means the event was handled;
+raising means it was not: the gateway retries it as the subscription says, then writes it to
+the dead letters. Deliveries are at least once, so use `event.id` to skip an event handled
+before. `[tool.edgeway] events = "module:function"` in pyproject.toml names another function.
+
 This module is pure Python: `edgeway_entry` binds it to the WIT contract when
 `edgeway build` turns the handler into a component with componentize-py.
 """
@@ -26,7 +38,18 @@ import sys as _sys
 import traceback as _traceback
 from urllib.parse import parse_qsl as _parse_qsl
 
-__all__ = ["Caller", "Context", "Problem", "Request", "Response", "call", "load"]
+__all__ = [
+    "Caller",
+    "Context",
+    "Event",
+    "Problem",
+    "Request",
+    "Response",
+    "call",
+    "call_event",
+    "load",
+    "load_events",
+]
 
 
 class Caller:
@@ -221,9 +244,10 @@ def call(function, request):
         return Problem(500, "Handler raised an exception", detail)
 
 
-def load(module_name, function_name=None):
+def load(module_name, function_name=None, exclude=()):
     """Finds the handler function: `module.function_name`, else `module.handler`, else the
-    one public function the module defines."""
+    one public function the module defines, not counting the functions in `exclude` (the
+    one that receives events)."""
     import importlib
 
     module = importlib.import_module(module_name)
@@ -236,6 +260,7 @@ def load(module_name, function_name=None):
         for name, value in vars(module).items()
         if callable(value)
         and not name.startswith("_")
+        and name not in exclude
         and getattr(value, "__module__", None) == module.__name__
         and not isinstance(value, type)
     ]
@@ -247,3 +272,95 @@ def load(module_name, function_name=None):
             "under [tool.edgeway] in pyproject.toml"
         )
     return functions[0]
+
+
+class Event:
+    """An event, shaped after CloudEvents 1.0: `id` (the same across retries), `source`,
+    `type`, `subject`, `time` (RFC 3339), `data_content_type` (None when not given), `data`
+    (bytes) and `extensions` (a dict by lowercase name: `traceparent`, ...).
+
+    >>> e = Event("e-1", "webhook:orders", "com.example.order.created", data=b'{"total": 3}',
+    ...           data_content_type="application/json", extensions=[("partitionkey", "eu")])
+    >>> e.json()["total"], e.text(), e.extensions["partitionkey"]
+    (3, '{"total": 3}', 'eu')
+    """
+
+    def __init__(
+        self,
+        id,
+        source,
+        type,
+        subject=None,
+        time=None,
+        data_content_type=None,
+        data=b"",
+        extensions=(),
+    ):
+        self.id = id
+        self.source = source
+        self.type = type
+        self.subject = subject
+        self.time = time
+        self.data_content_type = data_content_type
+        self.data = bytes(data)
+        self.extensions = dict(extensions)
+
+    @classmethod
+    def from_wit(cls, event):
+        """Wraps the contract's `event` record."""
+        return cls(
+            event.id,
+            event.source,
+            event.type,
+            event.subject,
+            event.time,
+            event.data_content_type,
+            event.data,
+            event.extensions,
+        )
+
+    def text(self):
+        """The data as text (UTF-8; invalid bytes become U+FFFD)."""
+        return self.data.decode("utf-8", errors="replace")
+
+    def json(self):
+        """The data as JSON; data that is not JSON raises `ValueError` (so the delivery
+        fails and is retried)."""
+        return _json.loads(self.data)
+
+    def __repr__(self):
+        return f"Event({self.type} {self.id})"
+
+
+def call_event(function, event):
+    """Calls `function(event)`: None when it returns, else the error to report (its type and
+    message; the traceback goes to stderr).
+
+    >>> def refuse(event): raise RuntimeError("not today")
+    >>> call_event(refuse, Event("e-1", "schedule:nightly", "edgeway.schedule"))
+    'RuntimeError: not today'
+    >>> call_event(lambda event: "ignored", Event("e-2", "s", "t")) is None
+    True
+    """
+    try:
+        function(event)
+        return None
+    except Exception as error:  # noqa: BLE001 - every failure is reported to the gateway
+        _traceback.print_exc(file=_sys.stderr)
+        return f"{type(error).__name__}: {error}"
+
+
+def load_events(module_name, function_name=None):
+    """Finds the function that receives events: `module.function_name`, else
+    `module.deliver`."""
+    import importlib
+
+    module = importlib.import_module(module_name)
+    function = getattr(module, function_name or "deliver", None)
+    if not callable(function):
+        raise LookupError(
+            f"`{module_name}` has no function `{function_name or 'deliver'}` to receive events; "
+            "define `def deliver(event)`, or set `events = \"<module>:<function>\"` under "
+            "[tool.edgeway] in pyproject.toml"
+        )
+    return function

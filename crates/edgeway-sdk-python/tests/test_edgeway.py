@@ -69,5 +69,56 @@ class Conversions(unittest.TestCase):
         self.assertEqual(edgeway.load("one_function", "other").__name__, "other")
 
 
+class Events(unittest.TestCase):
+    def wit_event(self, **overrides):
+        fields = dict(
+            id="e-1",
+            source="redis:__keyevent@0__:set",
+            type="edgeway.redis.keyevent.set",
+            subject="todos/3",
+            time="2026-11-27T21:00:00Z",
+            data_content_type=None,
+            data=b"",
+            extensions=[("traceparent", "00-abc-def-01")],
+        )
+        fields.update(overrides)
+        return types.SimpleNamespace(**fields)
+
+    def test_from_wit_keeps_every_attribute(self):
+        event = edgeway.Event.from_wit(self.wit_event())
+        self.assertEqual(
+            (event.id, event.source, event.type, event.subject, event.time),
+            ("e-1", "redis:__keyevent@0__:set", "edgeway.redis.keyevent.set", "todos/3",
+             "2026-11-27T21:00:00Z"),
+        )
+        self.assertEqual(event.extensions, {"traceparent": "00-abc-def-01"})
+        self.assertEqual((event.data, event.data_content_type), (b"", None))
+
+    def test_data_as_text_and_json(self):
+        event = edgeway.Event.from_wit(self.wit_event(data=b'{"fail": true}'))
+        self.assertEqual(event.json(), {"fail": True})
+        self.assertEqual(edgeway.Event("e", "s", "t", data=b"\xffok").text(), "\ufffdok")
+        with self.assertRaises(ValueError):
+            edgeway.Event("e", "s", "t", data=b"not json").json()
+
+    def test_a_raised_exception_is_the_error(self):
+        def fails(event):
+            event.json()
+
+        error = edgeway.call_event(fails, edgeway.Event("e", "s", "t", data=b"{"))
+        self.assertTrue(error.startswith("JSONDecodeError: "), error)
+        self.assertIsNone(edgeway.call_event(lambda event: None, edgeway.Event("e", "s", "t")))
+
+    def test_load_events_finds_deliver(self):
+        module = types.ModuleType("with_events")
+        exec("def greet(request): return 'hi'\ndef deliver(event): pass", module.__dict__)
+        sys.modules["with_events"] = module
+        self.assertEqual(edgeway.load_events("with_events").__name__, "deliver")
+        # The request function is still found as the one public function besides `deliver`.
+        self.assertEqual(edgeway.load("with_events", exclude=("deliver",)).__name__, "greet")
+        with self.assertRaisesRegex(LookupError, "no function `on_event` to receive events"):
+            edgeway.load_events("with_events", "on_event")
+
+
 if __name__ == "__main__":
     unittest.main()

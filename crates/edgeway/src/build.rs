@@ -301,8 +301,15 @@ fn build_foreign(
             continue;
         }
         let folder = dir.join(&handler.path);
-        let result = languages::build(&toolchain, &handler.name, language, &folder, &out_dir)
-            .with_context(|| format!("{}: handler `{}`", handler.location, handler.name))?;
+        let result = languages::build(
+            &toolchain,
+            &handler.name,
+            language,
+            "http-handler",
+            &folder,
+            &out_dir,
+        )
+        .with_context(|| format!("{}: handler `{}`", handler.location, handler.name))?;
         if result.rebuilt {
             built += 1;
         } else {

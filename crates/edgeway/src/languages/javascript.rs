@@ -1,13 +1,13 @@
 //! JavaScript handlers in the AWS Lambda style: a module exporting `handler(event, context)`,
-//! presented with API Gateway HTTP API events by the edgeway adapter and built with
-//! componentize-js (StarlingMonkey) through its API.
+//! presented with API Gateway HTTP API events (requests) and EventBridge events (events) by
+//! the edgeway adapter and built with componentize-js (StarlingMonkey) through its API.
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::Context;
 use edgeway_manifest::Language;
 
-use super::{Toolchain, WORLD, run};
+use super::{Toolchain, World, run};
 
 /// The tools folder with componentize-js in its node_modules.
 const TOOLS: &str = "js";
@@ -37,15 +37,20 @@ pub(super) fn versions(toolchain: &Toolchain) -> anyhow::Result<String> {
     Ok(versions.join("\n"))
 }
 
-/// Builds `folder` into `output` with `node build.mjs`.
-pub(super) fn build(toolchain: &Toolchain, folder: &Path, output: &Path) -> anyhow::Result<()> {
+/// Builds `folder` into `output`, a component of `world`, with `node build.mjs`.
+pub(super) fn build(
+    toolchain: &Toolchain,
+    folder: &Path,
+    world: World,
+    output: &Path,
+) -> anyhow::Result<()> {
     let mut command = Command::new("node");
     command
         .arg(sdk(toolchain).join("build.mjs"))
         .arg(toolchain.tool(TOOLS, Language::JavaScript)?)
         .arg(folder)
         .arg(toolchain.wit())
-        .arg(WORLD)
+        .arg(world.name())
         .arg(output);
     run(&mut command, "componentize-js (node build.mjs)")
 }

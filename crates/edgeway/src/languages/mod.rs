@@ -1,10 +1,11 @@
 //! Handlers in Python and JavaScript: telling a handler's language, and building the ones
-//! that cargo does not build into components of the contract's `http-handler` world.
+//! that cargo does not build into components of one of the contract's worlds:
+//! `http-handler` (routes), `event-handler` (events) or `http-event-handler` (both).
 //!
-//! Each build writes `<out>/<name>.wasm` and, beside it, `<name>.stamp`: a SHA-256 of the
-//! handler's sources, the SDK, the WIT and the tool versions. A handler whose stamp still
-//! matches is not rebuilt, so its component (and the composed app, and the host's compile
-//! cache) stay byte for byte the same.
+//! Each build writes `<out>/<name>.wasm` and, beside it, `<name>.stamp`: the world, and a
+//! SHA-256 of the handler's sources, the SDK, the WIT and the tool versions. A handler whose
+//! stamp still matches is not rebuilt, so its component (and the composed app, and the host's
+//! compile cache) stay byte for byte the same.
 mod javascript;
 mod python;
 
@@ -16,11 +17,54 @@ use anyhow::{Context, bail};
 use edgeway_manifest::{Handler, Language};
 use sha2::{Digest, Sha256};
 
-/// The world of wit/handler.wit every handler targets.
-pub const WORLD: &str = "http-handler";
-
 /// Bumped when the way handlers are built changes, so every stamp goes stale.
-const RECIPE: &str = "edgeway-languages-1";
+const RECIPE: &str = "edgeway-languages-2";
+
+/// The worlds of wit/ a Python or JavaScript handler can target.
+pub const WORLDS: [&str; 3] = ["http-handler", "event-handler", "http-event-handler"];
+
+/// A world of wit/ a Python or JavaScript handler targets: what its component exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum World {
+    /// `http-handler`: `handler`.
+    Http,
+    /// `event-handler`: `events`.
+    Events,
+    /// `http-event-handler`: `handler` and `events`.
+    HttpEvents,
+}
+
+impl World {
+    fn parse(name: &str) -> anyhow::Result<World> {
+        match name {
+            "http-handler" => Ok(World::Http),
+            "event-handler" => Ok(World::Events),
+            "http-event-handler" => Ok(World::HttpEvents),
+            _ => bail!(
+                "Python and JavaScript handlers cannot target world `{name}`; \
+                 they target one of: {}",
+                WORLDS.join(", ")
+            ),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            World::Http => WORLDS[0],
+            World::Events => WORLDS[1],
+            World::HttpEvents => WORLDS[2],
+        }
+    }
+
+    /// The interfaces the world exports, as wit/ names them.
+    fn exports(self) -> &'static [&'static str] {
+        match self {
+            World::Http => &["handler"],
+            World::Events => &["events"],
+            World::HttpEvents => &["handler", "events"],
+        }
+    }
+}
 
 /// Where edgeway's own files and the Python and JavaScript tools are.
 pub struct Toolchain {
@@ -92,14 +136,17 @@ pub struct Built {
 }
 
 /// Builds the Python or JavaScript handler `name` from `folder` into `out_dir/<name>.wasm`,
-/// unless its stamp says the component there is current.
+/// a component of `world` (one of [`WORLDS`]), unless its stamp says the component there is
+/// current.
 pub fn build(
     toolchain: &Toolchain,
     name: &str,
     language: Language,
+    world: &str,
     folder: &Path,
     out_dir: &Path,
 ) -> anyhow::Result<Built> {
+    let world = World::parse(world)?;
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
     let wasm = out_dir.join(format!("{name}.wasm"));
@@ -113,7 +160,10 @@ pub fn build(
         Language::JavaScript => (javascript::sdk(toolchain), javascript::versions(toolchain)?),
         Language::Rust => unreachable!("cargo builds Rust handlers"),
     };
-    let stamp = stamp(&[folder, &sdk, &toolchain.wit()], &versions)?;
+    let stamp = stamp(
+        &[folder, &sdk, &toolchain.wit()],
+        &format!("world {}\n{versions}", world.name()),
+    )?;
     if wasm.is_file() && std::fs::read_to_string(&stamp_path).ok().as_deref() == Some(&stamp) {
         return Ok(Built {
             wasm,
@@ -123,8 +173,8 @@ pub fn build(
     let started = Instant::now();
     let temporary = out_dir.join(format!("{name}.wasm.tmp-{}", std::process::id()));
     let result = match language {
-        Language::Python => python::build(toolchain, folder, out_dir, name, &temporary),
-        _ => javascript::build(toolchain, folder, &temporary),
+        Language::Python => python::build(toolchain, folder, out_dir, name, world, &temporary),
+        _ => javascript::build(toolchain, folder, world, &temporary),
     };
     if let Err(error) = result {
         let _ = std::fs::remove_file(&temporary);
@@ -246,6 +296,22 @@ mod tests {
             assert_eq!(detect(&dir), expected, "{files:?}");
             std::fs::remove_dir_all(&dir).unwrap();
         }
+    }
+
+    #[test]
+    fn only_the_three_worlds_are_targets() {
+        for name in WORLDS {
+            assert_eq!(World::parse(name).unwrap().name(), name);
+        }
+        let error = World::parse("stateful-handler").unwrap_err().to_string();
+        assert!(
+            error.contains("cannot target world `stateful-handler`"),
+            "{error}"
+        );
+        assert!(
+            error.contains("http-handler, event-handler, http-event-handler"),
+            "{error}"
+        );
     }
 
     #[test]
