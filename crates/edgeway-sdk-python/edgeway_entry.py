@@ -16,9 +16,11 @@ if "handler" in _EXPORTS:
     from wit_world.exports import handler as contract
 
     # Found at build time: a handler without a usable function fails the build, not a request.
-    _exclude = ()
-    if "events" in _EXPORTS and target.EVENTS_MODULE == target.MODULE:
-        _exclude = (target.EVENTS_FUNCTION or "deliver",)
+    # The events function (`deliver`) never handles requests, whether or not the world
+    # exports `events`.
+    _events_module = getattr(target, "EVENTS_MODULE", target.MODULE)
+    _events_function = getattr(target, "EVENTS_FUNCTION", None) or "deliver"
+    _exclude = (_events_function,) if _events_module == target.MODULE else ()
     _function = edgeway.load(target.MODULE, target.FUNCTION, _exclude)
 
     class Handler(exports.Handler):

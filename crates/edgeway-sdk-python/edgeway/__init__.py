@@ -28,6 +28,7 @@ It receives an `Event` (CloudEvents 1.0). Returning (any value) means the event 
 raising means it was not: the gateway retries it as the subscription says, then writes it to
 the dead letters. Deliveries are at least once, so use `event.id` to skip an event handled
 before. `[tool.edgeway] events = "module:function"` in pyproject.toml names another function.
+The events function is never taken for the request function.
 
 This module is pure Python: `edgeway_entry` binds it to the WIT contract when
 `edgeway build` turns the handler into a component with componentize-py.
