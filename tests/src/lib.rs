@@ -2,6 +2,7 @@
 //! real socket.
 pub mod hostile;
 mod http;
+pub mod redis;
 mod server;
 pub mod soak;
 pub mod tokens;

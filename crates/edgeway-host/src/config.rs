@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::HostError;
+use crate::key_value::KeyValueBackend;
+use crate::redis_trigger::RedisSubscription;
+use crate::schedule::Schedule;
 
 /// The smallest memory limit that lets a component instantiate at all: one
 /// 64 KiB Wasm page.
@@ -15,15 +18,22 @@ const MIN_MEMORY_BYTES: usize = 64 * 1024;
 /// memory at 4 GiB, so a larger limit would never apply.
 const MAX_MEMORY_BYTES: usize = 4 << 30;
 
-/// One component of the app and the `[[trigger.http]]` routes that reach it.
+/// One component of the app, with the `[[trigger.http]]` routes and the `[[trigger.redis]]`
+/// channels that reach it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppComponent {
-    /// The composed component (`.wasm`) exporting `wasi:http/incoming-handler@0.2.x`.
+    /// The composed component (`.wasm`): it exports `wasi:http/incoming-handler@0.2.x` if it
+    /// has trigger routes, and `fermyon:spin/inbound-redis` if it has Redis subscriptions.
     pub component: PathBuf,
     /// Its Spin trigger routes, e.g. `/...`, `/api/...`, `/users/:id` or an exact
     /// `/health`. Across all components, a request goes to the most specific route that
-    /// matches its path, as Spin's router does; a path no route matches gets `404`.
+    /// matches its path, as Spin's router does; a path no route matches gets `404`. Empty
+    /// for a component that only Redis messages reach.
     pub trigger_routes: Vec<String>,
+    /// The Redis channels it handles (Spin's `[[trigger.redis]]` entries naming it, with
+    /// the address already resolved). Each message on a channel is passed to a fresh
+    /// instance's `fermyon:spin/inbound-redis#handle-message`. Default: none.
+    pub redis_subscriptions: Vec<RedisSubscription>,
     /// The stores it may open with `wasi:keyvalue/store.open` (spin.toml
     /// `key_value_stores`, e.g. `["default"]`); opening any other gives `access-denied`, as
     /// on Spin. Labels are lowercase kebab- or snake-case, e.g. `default`,
@@ -41,6 +51,7 @@ impl AppComponent {
         Self {
             component: component.into(),
             trigger_routes: vec!["/...".to_owned()],
+            redis_subscriptions: Vec::new(),
             key_value_stores: Vec::new(),
             variables: BTreeMap::new(),
         }
@@ -77,6 +88,13 @@ pub struct HostConfig {
     /// store, created when first opened. Created if missing. Default
     /// `.edgeway/key-value`.
     pub key_value_dir: PathBuf,
+    /// Stores kept elsewhere, by label (Spin's runtime config file, see
+    /// [`parse_runtime_config`](crate::parse_runtime_config)): another SQLite file, SQLite
+    /// in memory, or Redis. Labels not listed use `key_value_dir`. Default: none.
+    pub key_value_backends: BTreeMap<String, KeyValueBackend>,
+    /// Requests the host sends itself on a cron schedule (through its own routes, never
+    /// two runs of one schedule at once). Default: none.
+    pub schedules: Vec<Schedule>,
 }
 
 impl Default for HostConfig {
@@ -89,6 +107,8 @@ impl Default for HostConfig {
             max_memory_bytes: 128 << 20,
             timeout: Duration::from_secs(30),
             key_value_dir: PathBuf::from(".edgeway/key-value"),
+            key_value_backends: BTreeMap::new(),
+            schedules: Vec::new(),
         }
     }
 }
@@ -110,8 +130,16 @@ impl HostConfig {
             if app.component.as_os_str().is_empty() {
                 return invalid("component", "is empty: give the path of a .wasm component");
             }
-            if app.trigger_routes.is_empty() {
-                return invalid("trigger_routes", "is empty: give at least one route");
+            if app.trigger_routes.is_empty() && app.redis_subscriptions.is_empty() {
+                return invalid(
+                    "trigger_routes",
+                    "is empty: give at least one route (or a Redis subscription)",
+                );
+            }
+            for subscription in &app.redis_subscriptions {
+                if let Err(problem) = subscription.check() {
+                    return invalid("redis_subscriptions", &problem);
+                }
             }
             for label in &app.key_value_stores {
                 if let Err(problem) = check_store_label(label) {
@@ -163,6 +191,24 @@ impl HostConfig {
         if self.key_value_dir.as_os_str().is_empty() {
             return invalid("key_value_dir", "is empty");
         }
+        for label in self.key_value_backends.keys() {
+            if let Err(problem) = check_store_label(label) {
+                return invalid(
+                    "key_value_backends",
+                    &format!("has the invalid label {label:?}: {problem}"),
+                );
+            }
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for schedule in &self.schedules {
+            if !names.insert(schedule.name.as_str()) {
+                let problem = format!("has two schedules named {:?}", schedule.name);
+                return invalid("schedules", &problem);
+            }
+            if let Err(problem) = schedule.check() {
+                return invalid("schedules", &problem);
+            }
+        }
         Ok(())
     }
 }
@@ -170,7 +216,7 @@ impl HostConfig {
 /// A store label is also a file name: lowercase ASCII words of letters and
 /// digits joined by single `-` or `_` (Spin's kebab- or snake-case ids),
 /// starting with a letter, at most 64 bytes.
-fn check_store_label(label: &str) -> Result<(), &'static str> {
+pub(crate) fn check_store_label(label: &str) -> Result<(), &'static str> {
     if label.is_empty() || label.len() > 64 {
         return Err("a label has 1 to 64 characters");
     }

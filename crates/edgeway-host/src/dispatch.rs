@@ -8,7 +8,7 @@ use std::sync::Arc;
 use http::uri::Authority;
 use http::{Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
-use hyper::body::Incoming;
+use hyper::body::{Body, Bytes};
 use tokio::sync::oneshot;
 use tokio::task::{AbortHandle, JoinHandle};
 use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
@@ -33,12 +33,17 @@ pub(crate) struct Dispatcher {
 }
 
 impl Dispatcher {
-    /// Answers one request. Never fails: every error is a response.
-    pub(crate) async fn handle(
+    /// Answers one request (from a connection, or sent by the host itself on a schedule).
+    /// Never fails: every error is a response.
+    pub(crate) async fn handle<B>(
         &self,
-        mut request: Request<Incoming>,
+        mut request: Request<B>,
         client_addr: SocketAddr,
-    ) -> Response<HyperOutgoingBody> {
+    ) -> Response<HyperOutgoingBody>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
         let path = request.uri().path().to_owned();
         if let Some(reserved) = path.strip_prefix(WELL_KNOWN_PREFIX) {
             return match reserved {
@@ -83,10 +88,11 @@ impl Dispatcher {
 
 /// Runs the component on a task of its own (it may keep streaming the
 /// body after answering) and turns what happens into a response.
-async fn call_component(
-    runner: Arc<Runner>,
-    request: Request<Incoming>,
-) -> Response<HyperOutgoingBody> {
+async fn call_component<B>(runner: Arc<Runner>, request: Request<B>) -> Response<HyperOutgoingBody>
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<wasmtime_wasi_http::Error>,
+{
     let id = RequestId::next();
     let (outparam, mut response) = oneshot::channel();
     let timeout = runner.timeout();

@@ -79,6 +79,27 @@ pub enum HostError {
         source: std::io::Error,
     },
 
+    /// A key-value store could not be opened or read from outside a component
+    /// ([`KeyValueStore`](crate::KeyValueStore)).
+    #[error("key-value store `{label}`: {reason}")]
+    KeyValue {
+        /// The store's label.
+        label: String,
+        /// What failed (the backend's message).
+        reason: String,
+    },
+
+    /// A runtime config file (Spin's `--runtime-config-file`) could not be read or says
+    /// something the host cannot use.
+    #[error("runtime config {path}: {problem}")]
+    RuntimeConfig {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the table or key, e.g.
+        /// `[key_value_store.default] type = "azure_cosmos" is not supported ...`.
+        problem: String,
+    },
+
     /// The listening socket could not be bound.
     #[error("cannot listen on {addr}")]
     Bind {

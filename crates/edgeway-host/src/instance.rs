@@ -9,7 +9,7 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use hyper::body::Incoming;
+use hyper::body::{Body, Bytes};
 use tokio::sync::oneshot;
 use wasmtime::{Store, Trap};
 use wasmtime_wasi_http::WasiHttpView;
@@ -87,12 +87,16 @@ impl Runner {
     /// Runs `request` to the end of the component's handler. The response
     /// itself arrives on `respond`, possibly long before this returns (the
     /// component may go on streaming the body).
-    pub(crate) async fn run(
+    pub(crate) async fn run<B>(
         &self,
         id: RequestId,
-        request: hyper::Request<Incoming>,
+        request: hyper::Request<B>,
         respond: ResponseSender,
-    ) -> Outcome {
+    ) -> Outcome
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
         let deadline = Instant::now() + self.timeout;
         // The epoch callback interrupts a busy guest; this also ends a guest
         // that waits in a host call (a sleep, a body read) past the deadline.
@@ -107,13 +111,17 @@ impl Runner {
         }
     }
 
-    async fn run_until(
+    async fn run_until<B>(
         &self,
         id: RequestId,
         deadline: Instant,
-        request: hyper::Request<Incoming>,
+        request: hyper::Request<B>,
         respond: ResponseSender,
-    ) -> Outcome {
+    ) -> Outcome
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
         let mut warm = match self.take_idle() {
             Some(mut warm) => {
                 begin_request(&mut warm.store, deadline);

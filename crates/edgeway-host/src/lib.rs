@@ -24,6 +24,16 @@
 //! 5. The component's response streams back. A trap before it answered gives
 //!    `500`, the deadline `504`, both as `application/problem+json`
 //!    (`problem`); the next request gets a fresh instance either way.
+//!
+//! Besides HTTP, as Spin's other triggers and `spin aka crons` would:
+//!
+//! - Components with [`AppComponent::redis_subscriptions`] get each message of their
+//!   Redis channels in a fresh instance (`redis_trigger`, Spin's Redis trigger).
+//! - [`HostConfig::schedules`] send the app a request at every cron tick, through the
+//!   same dispatch as step 3 (`schedule`).
+//! - Key-value stores can live in Redis or elsewhere, as Spin's runtime config file
+//!   says ([`parse_runtime_config`], [`HostConfig::key_value_backends`]); [`KeyValueStore`]
+//!   reads a store from outside a component.
 #![deny(missing_docs)]
 
 mod body;
@@ -37,11 +47,18 @@ mod guest_output;
 mod instance;
 mod key_value;
 mod problem;
+mod redis_trigger;
 mod route;
+mod runtime_config;
+mod schedule;
 mod serve;
 mod spin_headers;
 mod state;
 
 pub use config::{AppComponent, HostConfig};
 pub use error::HostError;
+pub use key_value::{KeyValueBackend, KeyValueStore};
+pub use redis_trigger::RedisSubscription;
+pub use runtime_config::parse_runtime_config;
+pub use schedule::Schedule;
 pub use serve::Host;

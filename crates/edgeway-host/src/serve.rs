@@ -1,9 +1,10 @@
 //! [`Host`]: everything that can fail happens in [`Host::bind`]; then
 //! [`Host::serve`] accepts HTTP/1.1 connections until told to stop.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use hyper::server::conn::http1;
@@ -12,16 +13,18 @@ use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use wasmtime::component::Linker;
+use wasmtime::component::{Component, Linker};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 use crate::config::HostConfig;
 use crate::dispatch::Dispatcher;
-use crate::engine;
+use crate::engine::{self, HostEngine};
 use crate::error::{HostError, chain};
 use crate::instance::Runner;
 use crate::key_value::KeyValueStores;
+use crate::redis_trigger::{self, RedisHandlerPre, RedisRunner};
 use crate::route::{RouteTable, TriggerRoute};
+use crate::schedule::{self, Schedule};
 use crate::state::{Shared, add_to_linker};
 
 /// A bound host, ready to serve one component.
@@ -45,6 +48,10 @@ pub struct Host {
     listener: TcpListener,
     local_addr: SocketAddr,
     dispatcher: Arc<Dispatcher>,
+    /// The Redis channels to subscribe to, by server address.
+    redis: HashMap<String, redis_trigger::Channels>,
+    /// The requests to send on a schedule.
+    schedules: Vec<Schedule>,
 }
 
 impl Host {
@@ -59,34 +66,18 @@ impl Host {
     pub async fn bind(config: HostConfig) -> Result<Host, HostError> {
         config.validate()?;
         let mut routes = Vec::new();
-        for (index, app) in config.components.iter().enumerate() {
+        let mut http_components = 0;
+        for app in &config.components {
             for route in &app.trigger_routes {
-                routes.push((TriggerRoute::parse(route)?, index));
+                routes.push((TriggerRoute::parse(route)?, http_components));
+            }
+            if !app.trigger_routes.is_empty() {
+                http_components += 1;
             }
         }
         let routes = RouteTable::new(routes)?;
-        let stores = KeyValueStores::new(&config.key_value_dir, &[])?;
-
-        // Engine creation probes the address space and compiling can take
-        // seconds: keep both off the async workers.
-        let paths: Vec<PathBuf> = config
-            .components
-            .iter()
-            .map(|c| c.component.clone())
-            .collect();
-        let cache_dir = config.cache_dir.clone();
-        let (host_engine, components) = tokio::task::spawn_blocking(move || {
-            let host_engine = engine::build()?;
-            let components = paths
-                .iter()
-                .map(|path| crate::cache::load_or_compile(&host_engine, path, &cache_dir))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok::<_, HostError>((host_engine, components))
-        })
-        .await
-        .map_err(|e| HostError::Engine {
-            reason: format!("the loading thread failed: {e}"),
-        })??;
+        let stores = KeyValueStores::new(&config.key_value_dir, &config.key_value_backends, &[])?;
+        let (host_engine, components) = load(&config).await?;
 
         let mut linker = Linker::new(&host_engine.engine);
         add_to_linker(&mut linker).map_err(|e| HostError::Link {
@@ -94,24 +85,46 @@ impl Host {
             reason: chain(&e),
         })?;
         let mut runners = Vec::new();
+        let mut subscriptions = Vec::new();
         for (app, component) in config.components.iter().zip(&components) {
             let link_error = |e: wasmtime::Error| HostError::Link {
                 path: app.component.clone(),
                 reason: chain(&e),
             };
             let pre = linker.instantiate_pre(component).map_err(link_error)?;
-            let pre = ProxyPre::new(pre).map_err(link_error)?;
             let shared = Shared {
                 key_value: Arc::new(stores.for_component(&app.key_value_stores)),
                 variables: Arc::new(app.variables.clone()),
             };
-            runners.push(Arc::new(Runner::new(
-                pre,
-                shared,
-                config.max_memory_bytes,
-                config.timeout,
-                config.reuse,
-            )));
+            if !app.trigger_routes.is_empty() {
+                let http = ProxyPre::new(pre.clone()).map_err(link_error)?;
+                runners.push(Arc::new(Runner::new(
+                    http,
+                    shared.clone(),
+                    config.max_memory_bytes,
+                    config.timeout,
+                    config.reuse,
+                )));
+            }
+            if !app.redis_subscriptions.is_empty() {
+                let runner = Arc::new(RedisRunner {
+                    name: component_name(&app.component),
+                    pre: RedisHandlerPre::new(pre).map_err(|e| HostError::Link {
+                        path: app.component.clone(),
+                        reason: format!(
+                            "it has Redis subscriptions but does not export \
+                             fermyon:spin/inbound-redis: {}",
+                            chain(&e)
+                        ),
+                    })?,
+                    shared,
+                    max_memory_bytes: config.max_memory_bytes,
+                    timeout: config.timeout,
+                });
+                for subscription in &app.redis_subscriptions {
+                    subscriptions.push((subscription.clone(), runner.clone()));
+                }
+            }
         }
 
         let listener =
@@ -131,6 +144,8 @@ impl Host {
             listener,
             local_addr,
             dispatcher: Arc::new(Dispatcher { routes, runners }),
+            redis: redis_trigger::by_address(subscriptions),
+            schedules: config.schedules,
         })
     }
 
@@ -142,9 +157,23 @@ impl Host {
 
     /// Serves until `shutdown` resolves, then stops accepting connections,
     /// lets in-flight requests finish (each is bound by the request timeout)
-    /// and returns.
+    /// and returns. Meanwhile it handles the Redis messages of the components'
+    /// subscriptions and fires the schedules.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), HostError> {
         let (stop_tx, stop_rx) = watch::channel(false);
+        let mut triggers = JoinSet::new();
+        for (address, channels) in self.redis {
+            triggers.spawn(redis_trigger::subscribe(address, channels, stop_rx.clone()));
+        }
+        for schedule in self.schedules {
+            let dispatcher = self.dispatcher.clone();
+            triggers.spawn(schedule::run(
+                schedule,
+                dispatcher,
+                self.local_addr,
+                stop_rx.clone(),
+            ));
+        }
         let mut connections = JoinSet::new();
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
@@ -175,8 +204,47 @@ impl Host {
         // Send fails only when no connection listens any more: nothing to stop.
         let _ = stop_tx.send(true);
         while connections.join_next().await.is_some() {}
+        while triggers.join_next().await.is_some() {}
         Ok(())
     }
+}
+
+/// Loads (or compiles) every component file once, on a blocking thread: engine creation
+/// probes the address space and compiling can take seconds. One compiled component per
+/// component of the app, in order.
+async fn load(config: &HostConfig) -> Result<(HostEngine, Vec<Component>), HostError> {
+    let paths: Vec<PathBuf> = config
+        .components
+        .iter()
+        .map(|c| c.component.clone())
+        .collect();
+    let cache_dir = config.cache_dir.clone();
+    tokio::task::spawn_blocking(move || {
+        let host_engine = engine::build()?;
+        let mut loaded: HashMap<&PathBuf, Component> = HashMap::new();
+        let mut components = Vec::new();
+        for path in &paths {
+            let component = match loaded.get(path) {
+                Some(component) => component.clone(),
+                None => crate::cache::load_or_compile(&host_engine, path, &cache_dir)?,
+            };
+            loaded.insert(path, component.clone());
+            components.push(component);
+        }
+        Ok::<_, HostError>((host_engine, components))
+    })
+    .await
+    .map_err(|e| HostError::Engine {
+        reason: format!("the loading thread failed: {e}"),
+    })?
+}
+
+/// How logs name a component: its file name.
+fn component_name(path: &Path) -> String {
+    path.file_name()
+        .unwrap_or(path.as_os_str())
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Resolves once the host stops (or is gone).

@@ -32,6 +32,11 @@ pub struct UpArgs {
     /// the manifest].
     #[arg(long)]
     key_value_dir: Option<std::path::PathBuf>,
+    /// Local host: Spin's runtime config file; its `[key_value_store.<label>]` tables say
+    /// where stores keep their data (`type = "spin"` with a `path`, or `type = "redis"`
+    /// with a `url`), as `spin up --runtime-config-file` reads them.
+    #[arg(long)]
+    runtime_config_file: Option<std::path::PathBuf>,
     /// Serve what the last build wrote, without building.
     #[arg(long)]
     no_build: bool,
@@ -58,11 +63,11 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
     };
     if use_spin && args.split {
         let built = split::build_split(manifest_path)?;
-        return spin_up(&built.spin_manifest, args.listen);
+        return spin_up(&built.spin_manifest, &args);
     }
     if use_spin {
         build(manifest_path)?;
-        return spin_up(manifest_path, args.listen);
+        return spin_up(manifest_path, &args);
     }
     let (manifest, output) = if args.no_build {
         let manifest = edgeway_manifest::Manifest::load(manifest_path)?;
@@ -86,6 +91,7 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
             .map(|c| AppComponent {
                 component: c.source,
                 trigger_routes: c.routes,
+                redis_subscriptions: Vec::new(),
                 key_value_stores: c.key_value_stores,
                 variables: variables
                     .iter()
@@ -98,9 +104,14 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
         vec![AppComponent {
             component: output,
             trigger_routes: vec![manifest.trigger_route.clone()],
+            redis_subscriptions: Vec::new(),
             key_value_stores: manifest.key_value_stores.clone(),
             variables,
         }]
+    };
+    let key_value_backends = match &args.runtime_config_file {
+        Some(path) => edgeway_host::parse_runtime_config(path)?,
+        None => Default::default(),
     };
     let config = HostConfig {
         listen: args.listen,
@@ -114,6 +125,8 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
         key_value_dir: args
             .key_value_dir
             .unwrap_or_else(|| manifest.dir().join(".edgeway/key-value")),
+        key_value_backends,
+        schedules: Vec::new(),
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
@@ -133,12 +146,15 @@ fn which_spin() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-fn spin_up(manifest_path: &Path, listen: SocketAddr) -> anyhow::Result<()> {
-    let status = Command::new("spin")
-        .args(["up", "--listen", &listen.to_string(), "--from"])
-        .arg(manifest_path)
-        .status()
-        .context("cannot run spin")?;
+fn spin_up(manifest_path: &Path, args: &UpArgs) -> anyhow::Result<()> {
+    let mut command = Command::new("spin");
+    command
+        .args(["up", "--listen", &args.listen.to_string(), "--from"])
+        .arg(manifest_path);
+    if let Some(runtime_config) = &args.runtime_config_file {
+        command.arg("--runtime-config-file").arg(runtime_config);
+    }
+    let status = command.status().context("cannot run spin")?;
     if !status.success() {
         bail!("spin up exited with {status}");
     }

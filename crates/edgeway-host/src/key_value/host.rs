@@ -1,48 +1,37 @@
 //! The host functions of `wasi:keyvalue@0.2.0-draft2`, mirroring Spin's
-//! (`spin-factor-key-value`): every SQLite call runs on the blocking pool.
+//! (`spin-factor-key-value`), on whichever backend keeps the store (`store`).
 //!
 //! A failed resource-table lookup traps (a guest cannot name a handle it
 //! does not own, so that is a host bug); storage failures are
 //! `error::other(<message>)`.
-
-use std::sync::Arc;
 
 use wasmtime::component::Resource;
 
 use super::bindings::wasi::keyvalue::atomics::{self, CasError};
 use super::bindings::wasi::keyvalue::batch;
 use super::bindings::wasi::keyvalue::store::{self, Error, KeyResponse};
-use super::sqlite::{SqliteStore, StoreError};
+use super::sqlite::StoreError;
+use super::store::Store;
 use super::{Bucket, Cas, KeyValueView};
 
 /// A host call's result: the outer error traps, the inner one goes to the guest.
 type HostResult<T, E = Error> = wasmtime::Result<Result<T, E>>;
 
-/// Runs `op` on the blocking pool and turns its failure into the WIT error.
-async fn blocking<R: Send + 'static>(
-    store: &Arc<SqliteStore>,
-    op: impl FnOnce(&SqliteStore) -> Result<R, StoreError> + Send + 'static,
-) -> Result<R, Error> {
-    let store = store.clone();
-    match tokio::task::spawn_blocking(move || op(&store)).await {
-        Ok(result) => result.map_err(|e| Error::Other(e.to_string())),
-        Err(join) => Err(Error::Other(format!(
-            "the key-value operation failed: {join}"
-        ))),
-    }
+/// A storage failure as the WIT error.
+fn other(error: StoreError) -> Error {
+    Error::Other(error.to_string())
 }
 
 impl KeyValueView<'_> {
-    fn store(&self, bucket: &Resource<Bucket>) -> wasmtime::Result<Arc<SqliteStore>> {
+    fn store(&self, bucket: &Resource<Bucket>) -> wasmtime::Result<Store> {
         Ok(self.table.get(bucket)?.store.clone())
     }
 
     /// A new `cas` handle for `key`, expecting its current value.
-    async fn new_cas(&mut self, store: Arc<SqliteStore>, key: String) -> HostResult<Resource<Cas>> {
-        let read_key = key.clone();
-        let expected = match blocking(&store, move |s| s.get(&read_key)).await {
+    async fn new_cas(&mut self, store: Store, key: String) -> HostResult<Resource<Cas>> {
+        let expected = match store.get(key.clone()).await {
             Ok(expected) => expected,
-            Err(e) => return Ok(Err(e)),
+            Err(e) => return Ok(Err(other(e))),
         };
         let cas = Cas {
             store,
@@ -58,16 +47,9 @@ impl store::Host for KeyValueView<'_> {
         if !self.stores.allows(&identifier) {
             return Ok(Err(Error::AccessDenied));
         }
-        let stores = self.stores.clone();
-        let opened = tokio::task::spawn_blocking(move || stores.open_blocking(&identifier)).await;
-        let store = match opened {
-            Ok(Ok(store)) => store,
-            Ok(Err(e)) => return Ok(Err(Error::Other(e.to_string()))),
-            Err(join) => {
-                return Ok(Err(Error::Other(format!(
-                    "opening the store failed: {join}"
-                ))));
-            }
+        let store = match self.stores.opened.open(&identifier).await {
+            Ok(store) => store,
+            Err(e) => return Ok(Err(other(e))),
         };
         Ok(Ok(self.table.push(Bucket { store })?))
     }
@@ -76,7 +58,7 @@ impl store::Host for KeyValueView<'_> {
 impl store::HostBucket for KeyValueView<'_> {
     async fn get(&mut self, bucket: Resource<Bucket>, key: String) -> HostResult<Option<Vec<u8>>> {
         let store = self.store(&bucket)?;
-        Ok(blocking(&store, move |s| s.get(&key)).await)
+        Ok(store.get(key).await.map_err(other))
     }
 
     async fn set(
@@ -86,17 +68,17 @@ impl store::HostBucket for KeyValueView<'_> {
         value: Vec<u8>,
     ) -> HostResult<()> {
         let store = self.store(&bucket)?;
-        Ok(blocking(&store, move |s| s.set(&key, &value)).await)
+        Ok(store.set(key, value).await.map_err(other))
     }
 
     async fn delete(&mut self, bucket: Resource<Bucket>, key: String) -> HostResult<()> {
         let store = self.store(&bucket)?;
-        Ok(blocking(&store, move |s| s.delete(&key)).await)
+        Ok(store.delete(key).await.map_err(other))
     }
 
     async fn exists(&mut self, bucket: Resource<Bucket>, key: String) -> HostResult<bool> {
         let store = self.store(&bucket)?;
-        Ok(blocking(&store, move |s| s.exists(&key)).await)
+        Ok(store.exists(key).await.map_err(other))
     }
 
     /// All keys in one response, as Spin answers: `cursor` is always `none`,
@@ -112,7 +94,7 @@ impl store::HostBucket for KeyValueView<'_> {
                 "list_keys: cursor not supported".to_owned(),
             )));
         }
-        let keys = blocking(&store, |s| s.keys()).await;
+        let keys = store.keys().await.map_err(other);
         Ok(keys.map(|keys| KeyResponse { keys, cursor: None }))
     }
 
@@ -123,8 +105,8 @@ impl store::HostBucket for KeyValueView<'_> {
 }
 
 impl batch::Host for KeyValueView<'_> {
-    /// Only the keys that exist, each once (Spin's SQLite store leaves absent
-    /// keys out rather than returning them with `none`).
+    /// With SQLite, only the keys that exist, each once (Spin's SQLite store leaves absent
+    /// keys out rather than returning them with `none`); with Redis, every key asked for.
     async fn get_many(
         &mut self,
         bucket: Resource<Bucket>,
@@ -134,8 +116,7 @@ impl batch::Host for KeyValueView<'_> {
         if keys.is_empty() {
             return Ok(Ok(Vec::new()));
         }
-        let found = blocking(&store, move |s| s.get_many(&keys)).await;
-        Ok(found.map(|pairs| pairs.into_iter().map(|(k, v)| (k, Some(v))).collect()))
+        Ok(store.get_many(keys).await.map_err(other))
     }
 
     async fn set_many(
@@ -147,7 +128,7 @@ impl batch::Host for KeyValueView<'_> {
         if key_values.is_empty() {
             return Ok(Ok(()));
         }
-        Ok(blocking(&store, move |s| s.set_many(&key_values)).await)
+        Ok(store.set_many(key_values).await.map_err(other))
     }
 
     async fn delete_many(&mut self, bucket: Resource<Bucket>, keys: Vec<String>) -> HostResult<()> {
@@ -155,7 +136,7 @@ impl batch::Host for KeyValueView<'_> {
         if keys.is_empty() {
             return Ok(Ok(()));
         }
-        Ok(blocking(&store, move |s| s.delete_many(&keys)).await)
+        Ok(store.delete_many(keys).await.map_err(other))
     }
 }
 
@@ -167,7 +148,7 @@ impl atomics::Host for KeyValueView<'_> {
         delta: i64,
     ) -> HostResult<i64> {
         let store = self.store(&bucket)?;
-        Ok(blocking(&store, move |s| s.increment(&key, delta)).await)
+        Ok(store.increment(key, delta).await.map_err(other))
     }
 
     /// Swaps if the value is still the one `cas` expects; otherwise returns
@@ -178,18 +159,14 @@ impl atomics::Host for KeyValueView<'_> {
             key,
             expected,
         } = self.table.delete(cas)?;
-        let swap_key = key.clone();
-        let swapped = blocking(&store, move |s| {
-            s.swap(&swap_key, expected.as_deref(), &value)
-        })
-        .await;
+        let swapped = store.swap(key.clone(), expected, value).await;
         match swapped {
             Ok(true) => Ok(Ok(())),
             Ok(false) => Ok(match self.new_cas(store, key).await? {
                 Ok(retry) => Err(CasError::CasFailed(retry)),
                 Err(e) => Err(CasError::StoreError(e)),
             }),
-            Err(e) => Ok(Err(CasError::StoreError(e))),
+            Err(e) => Ok(Err(CasError::StoreError(other(e)))),
         }
     }
 }
@@ -205,9 +182,9 @@ impl atomics::HostCas for KeyValueView<'_> {
     async fn current(&mut self, cas: Resource<Cas>) -> HostResult<Option<Vec<u8>>> {
         let entry = self.table.get(&cas)?;
         let (store, key) = (entry.store.clone(), entry.key.clone());
-        let value = match blocking(&store, move |s| s.get(&key)).await {
+        let value = match store.get(key).await {
             Ok(value) => value,
-            Err(e) => return Ok(Err(e)),
+            Err(e) => return Ok(Err(other(e))),
         };
         self.table.get_mut(&cas)?.expected.clone_from(&value);
         Ok(Ok(value))

@@ -21,6 +21,12 @@ pub(crate) enum StoreError {
     /// SQLite failed (I/O, a locked or corrupt file).
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The Redis server refused a command or could not be reached.
+    #[error("Redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    /// The blocking task running the call failed.
+    #[error("the key-value operation failed: {0}")]
+    Task(String),
     /// `increment` found a value that it did not write.
     #[error(
         "the value of key {key:?} is not a counter: it has {len} bytes, while `increment` \
@@ -58,6 +64,16 @@ impl SqliteStore {
         // With WAL, NORMAL loses no committed data when the process dies
         // (only, at worst, the last transactions on a power cut).
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Self::with_table(conn)
+    }
+
+    /// A database in memory, gone when the host stops (Spin's `type = "spin"` without a
+    /// `path`).
+    pub(crate) fn open_in_memory() -> Result<Self, StoreError> {
+        Self::with_table(Connection::open_in_memory()?)
+    }
+
+    fn with_table(conn: Connection) -> Result<Self, StoreError> {
         conn.execute(
             "CREATE TABLE IF NOT EXISTS key_value (
                  key   TEXT PRIMARY KEY NOT NULL,
@@ -105,6 +121,16 @@ impl SqliteStore {
         let conn = self.conn();
         let mut statement = conn.prepare_cached("SELECT key FROM key_value ORDER BY key")?;
         let keys = statement.query_map([], |row| row.get(0))?;
+        Ok(keys.collect::<Result<_, _>>()?)
+    }
+
+    /// The keys that start with `prefix`, in ascending order.
+    pub(crate) fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare_cached(
+            "SELECT key FROM key_value WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key",
+        )?;
+        let keys = statement.query_map([prefix], |row| row.get(0))?;
         Ok(keys.collect::<Result<_, _>>()?)
     }
 

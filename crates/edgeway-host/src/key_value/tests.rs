@@ -17,7 +17,12 @@ struct Fixture {
 impl Fixture {
     fn new(name: &str) -> Self {
         let dir = TempDir::new(name);
-        let stores = KeyValueStores::new(&dir.0.join("kv"), &["default".to_owned()]).unwrap();
+        let stores = KeyValueStores::new(
+            &dir.0.join("kv"),
+            &Default::default(),
+            &["default".to_owned()],
+        )
+        .unwrap();
         Self {
             dir,
             stores: Arc::new(stores),
