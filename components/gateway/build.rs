@@ -49,7 +49,7 @@ fn html_escape(text: &str) -> String {
 /// The cargo features turned on must be exactly the policies the manifest uses: the generated
 /// world imports what they need, and the code behind each is compiled only with its feature.
 fn check_features(needed: &[&str]) {
-    for feature in ["api-key", "jwt", "rate-limit", "validation"] {
+    for feature in ["api-key", "jwt", "rate-limit", "validation", "events"] {
         let on = std::env::var_os(format!(
             "CARGO_FEATURE_{}",
             feature.to_uppercase().replace('-', "_")

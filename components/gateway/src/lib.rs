@@ -15,12 +15,15 @@
 //! ```
 //!
 //! Before routing, `GET /openapi.json` and `GET /docs` (if the manifest turns the page on)
-//! answer with the app's OpenAPI document and docs page.
+//! answer with the app's OpenAPI document and docs page, and `POST /events/<topic>` and the
+//! schedule path deliver events to their subscribers (`events.rs`).
 //!
 //! The route table, the policies, the imports and the OpenAPI document are generated from the
 //! manifest by `build.rs`, so nothing is parsed when a request arrives.
 mod auth;
 mod describe;
+#[cfg(feature = "events")]
+mod events;
 mod platform;
 mod problem;
 mod request;
@@ -122,6 +125,14 @@ async fn pipeline(
     if let Some(reply) = describe::serve(head, trail) {
         return reply;
     }
+    #[cfg(feature = "events")]
+    if let Some(call) = events::endpoint(head) {
+        let mut route_headers = Vec::new();
+        let reply = match events::answer(call, head, incoming, trail, &mut route_headers).await {
+            Ok(reply) | Err(reply) => reply,
+        };
+        return Ok(with_headers(reply, &route_headers));
+    }
     if let Some(reply) = preflight(head, trail) {
         return Ok(reply);
     }
@@ -153,18 +164,7 @@ async fn call(
     trail: &mut Trail,
 ) -> Result<Reply, Reply> {
     let policy = &target.policy;
-    let caller = auth::authenticate(head, policy)?;
-    if let Some(decision) = rate_limit(head, found.pattern, policy, caller.as_ref()) {
-        route_headers.extend(
-            decision
-                .headers()
-                .into_iter()
-                .map(|(n, v)| (n.to_owned(), v.into_bytes())),
-        );
-        if !decision.allowed {
-            return Err(problem::too_many_requests(head, decision.resets_in));
-        }
-    }
+    let caller = admit(head, found.pattern, policy, route_headers)?;
     let params = request::decode_params(&found.params).ok_or_else(|| problem::bad_path(head))?;
     let body = request::read_body(head, incoming, policy.body_limit)
         .await
@@ -181,6 +181,29 @@ async fn call(
         }
         Err(handler_problem) => Ok(problem::from_handler_problem(head, handler_problem)),
     }
+}
+
+/// Steps 4 and 5 for a route or an event endpoint: who is calling, and whether they are
+/// within the rate limit (whose headers go into `route_headers`).
+fn admit(
+    head: &Head,
+    route: &str,
+    policy: &RoutePolicy<'static>,
+    route_headers: &mut Vec<(String, Vec<u8>)>,
+) -> Result<Option<app::edgeway::gateway::handler::Caller>, Reply> {
+    let caller = auth::authenticate(head, policy)?;
+    if let Some(decision) = rate_limit(head, route, policy, caller.as_ref()) {
+        route_headers.extend(
+            decision
+                .headers()
+                .into_iter()
+                .map(|(n, v)| (n.to_owned(), v.into_bytes())),
+        );
+        if !decision.allowed {
+            return Err(problem::too_many_requests(head, decision.resets_in));
+        }
+    }
+    Ok(caller)
 }
 
 /// Answers a CORS preflight for a route that allows cross-origin calls; `None` when the

@@ -45,3 +45,14 @@ pub fn count(key: &str, previous: &str) -> Result<i64, String> {
     }
     Ok(count)
 }
+
+/// Writes `value` under `key` in the store `label`.
+#[cfg(feature = "events")]
+pub fn store(label: &str, key: &str, value: &[u8]) -> Result<(), String> {
+    use crate::app::wasi::keyvalue::store;
+    let bucket = store::open(label)
+        .map_err(|e| format!("opening the `{label}` key-value store failed: {e:?}"))?;
+    bucket
+        .set(key, value)
+        .map_err(|e| format!("writing to the `{label}` key-value store failed: {e:?}"))
+}

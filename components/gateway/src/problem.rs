@@ -108,6 +108,46 @@ fn challenged(mut reply: Reply, challenge: &str) -> Reply {
     reply
 }
 
+/// A webhook topic or a schedule nobody subscribes to.
+#[cfg(feature = "events")]
+pub fn unknown_event_source(head: &Head, kind: &str, name: &str) -> Reply {
+    let detail = format!("no subscription receives events from the {kind} `{name}`");
+    problem(head, 404, &format!("unknown-{kind}"), "Not Found", &detail)
+}
+
+/// A webhook call that is not a valid CloudEvent.
+#[cfg(feature = "events")]
+pub fn invalid_event(head: &Head, error: &str) -> Reply {
+    let detail = format!("the request is not a valid CloudEvent: {error}");
+    problem(head, 400, "invalid-event", "Bad Request", &detail)
+}
+
+/// Subscribers failed an event after their last attempt (it is in the dead letters).
+#[cfg(feature = "events")]
+pub fn delivery_failed(
+    head: &Head,
+    event_id: &str,
+    delivered: &[&str],
+    failed: Vec<serde_json::Value>,
+) -> Reply {
+    let names: Vec<&str> = failed
+        .iter()
+        .filter_map(|f| f["handler"].as_str())
+        .collect();
+    let detail = format!(
+        "the event was not handled by {}; it was written to the dead letters",
+        names.join(", ")
+    );
+    let mut reply = problem(head, 502, "delivery-failed", "Bad Gateway", &detail);
+    let mut body: serde_json::Value =
+        serde_json::from_slice(&reply.body).expect("problem bodies are JSON");
+    body["id"] = event_id.into();
+    body["delivered"] = delivered.into();
+    body["failed"] = failed.into();
+    reply.body = body.to_string().into_bytes();
+    reply
+}
+
 pub fn too_many_requests(head: &Head, retry_after: u64) -> Reply {
     let detail = format!("the rate limit for this route is reached; retry in {retry_after} s");
     problem(head, 429, "rate-limited", "Too Many Requests", &detail)

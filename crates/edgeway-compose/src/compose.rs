@@ -1,8 +1,8 @@
 use wac_graph::types::{ItemKind, Package};
 use wac_graph::{CompositionGraph, EncodeOptions, NodeId};
 
-use crate::CONTRACT;
 use crate::isolate::{Isolation, isolate};
+use crate::{CONTRACT, EVENTS, INBOUND_REDIS};
 
 /// A handler component to compose.
 pub struct Handler<'a> {
@@ -10,6 +10,10 @@ pub struct Handler<'a> {
     pub name: &'a str,
     /// The component's bytes.
     pub wasm: &'a [u8],
+    /// Whether the gateway calls it for requests (it must export the contract).
+    pub http: bool,
+    /// Whether the gateway delivers events to it (it must export the event interface).
+    pub events: bool,
 }
 
 /// Why the components could not be composed.
@@ -24,11 +28,13 @@ pub enum ComposeError {
         /// What the parser said.
         reason: String,
     },
-    /// A handler does not export the contract.
-    #[error("handler `{name}` does not export `{CONTRACT}` (it exports: {exports})")]
+    /// A handler does not export the interface the manifest needs of it.
+    #[error("handler `{name}` does not export `{interface}` (it exports: {exports})")]
     MissingContract {
         /// The handler's name.
         name: String,
+        /// The interface it lacks: the contract, or the event interface.
+        interface: &'static str,
         /// What it exports instead.
         exports: String,
     },
@@ -71,7 +77,10 @@ pub fn compose_isolated(
 ) -> Result<Vec<u8>, ComposeError> {
     let mut graph = CompositionGraph::new();
     let gateway_package = register(&mut graph, "edgeway:gateway-component", gateway)?;
+    // (import name, the handler's instance of the interface, the function)
+    let mut wires: Vec<(String, &str, NodeId, &str)> = Vec::new();
     let mut contract_instances = Vec::new();
+    let mut event_instances = Vec::new();
     for handler in handlers {
         let package = register(
             &mut graph,
@@ -79,10 +88,15 @@ pub fn compose_isolated(
             handler.wasm,
         )?;
         let exports = &graph.types()[graph[package].ty()].exports;
-        if !exports.contains_key(CONTRACT) {
+        let needed = [(handler.http, CONTRACT), (handler.events, EVENTS)];
+        if let Some(&(_, interface)) = needed
+            .iter()
+            .find(|(needed, interface)| *needed && !exports.contains_key(*interface))
+        {
             let names: Vec<&str> = exports.keys().map(String::as_str).collect();
             return Err(ComposeError::MissingContract {
                 name: handler.name.to_owned(),
+                interface,
                 exports: if names.is_empty() {
                     "nothing".into()
                 } else {
@@ -92,26 +106,44 @@ pub fn compose_isolated(
         }
         let instance = graph.instantiate(package);
         isolate(&mut graph, isolation, handler.name, package, instance)?;
-        let contract = graph
-            .alias_instance_export(instance, CONTRACT)
-            .map_err(|e| wiring(handler.name, e))?;
-        contract_instances.push((handler.name, contract));
+        if handler.http {
+            let contract = graph
+                .alias_instance_export(instance, CONTRACT)
+                .map_err(|e| wiring(handler.name, e))?;
+            contract_instances.push((handler.name, contract));
+            wires.push((handler.name.to_owned(), handler.name, contract, "handle"));
+        }
+        if handler.events {
+            let events = graph
+                .alias_instance_export(instance, EVENTS)
+                .map_err(|e| wiring(handler.name, e))?;
+            event_instances.push((handler.name, events));
+            wires.push((
+                format!("{}-deliver", handler.name),
+                handler.name,
+                events,
+                "deliver",
+            ));
+        }
     }
 
     let gateway_instance = graph.instantiate(gateway_package);
-    for &(name, contract) in &contract_instances {
-        let handle = graph
-            .alias_instance_export(contract, "handle")
+    for (import, name, interface, function) in &wires {
+        let function = graph
+            .alias_instance_export(*interface, function)
             .map_err(|e| wiring(name, e))?;
         graph
-            .set_instantiation_argument(gateway_instance, name, handle)
+            .set_instantiation_argument(gateway_instance, import, function)
             .map_err(|e| wiring(name, e))?;
     }
     wire_contract_types(
         &mut graph,
         gateway_package,
         gateway_instance,
-        &contract_instances,
+        &[
+            (CONTRACT, contract_instances.first().copied()),
+            (EVENTS, event_instances.first().copied()),
+        ],
     )?;
 
     let http = graph[gateway_package].ty();
@@ -125,12 +157,15 @@ pub fn compose_isolated(
                 "the gateway does not export wasi:http/incoming-handler@0.2.x".into(),
             )
         })?;
-    let incoming = graph
-        .alias_instance_export(gateway_instance, &export_name)
-        .map_err(|e| ComposeError::Encode(e.to_string()))?;
-    graph
-        .export(incoming, export_name)
-        .map_err(|e| ComposeError::Encode(e.to_string()))?;
+    let redis = graph.types()[http].exports.contains_key(INBOUND_REDIS);
+    for export in std::iter::once(export_name.as_str()).chain(redis.then_some(INBOUND_REDIS)) {
+        let item = graph
+            .alias_instance_export(gateway_instance, export)
+            .map_err(|e| ComposeError::Encode(e.to_string()))?;
+        graph
+            .export(item, export)
+            .map_err(|e| ComposeError::Encode(e.to_string()))?;
+    }
     graph
         .encode(EncodeOptions::default())
         .map_err(|e| ComposeError::Encode(chain(&e)))
@@ -143,29 +178,39 @@ fn wire_contract_types(
     graph: &mut CompositionGraph,
     gateway_package: wac_graph::PackageId,
     gateway_instance: NodeId,
-    contract_instances: &[(&str, NodeId)],
+    interfaces: &[(&str, Option<(&str, NodeId)>)],
 ) -> Result<(), ComposeError> {
-    let Some(&(name, contract)) = contract_instances.first() else {
-        return Ok(());
-    };
     let imports: Vec<(String, bool)> = graph.types()[graph[gateway_package].ty()]
         .imports
         .iter()
         .map(|(import, kind)| (import.clone(), matches!(kind, ItemKind::Type(_))))
         .collect();
+    let exporters: Vec<(&str, &str, NodeId)> = interfaces
+        .iter()
+        .filter_map(|&(interface, first)| first.map(|(name, node)| (interface, name, node)))
+        .collect();
     for (import, is_type) in imports {
-        let argument = if import == CONTRACT {
-            contract
+        let argument = if let Some(&(_, name, node)) = exporters
+            .iter()
+            .find(|(interface, ..)| *interface == import)
+        {
+            Some((name, node))
         } else if is_type {
-            graph
-                .alias_instance_export(contract, &import)
-                .map_err(|e| wiring(name, e))?
+            // A type `use`d by the world: the interface that has it.
+            exporters.iter().find_map(|&(_, name, node)| {
+                graph
+                    .alias_instance_export(node, &import)
+                    .ok()
+                    .map(|alias| (name, alias))
+            })
         } else {
-            continue;
+            None
         };
-        graph
-            .set_instantiation_argument(gateway_instance, &import, argument)
-            .map_err(|e| wiring(name, e))?;
+        if let Some((name, argument)) = argument {
+            graph
+                .set_instantiation_argument(gateway_instance, &import, argument)
+                .map_err(|e| wiring(name, e))?;
+        }
     }
     Ok(())
 }

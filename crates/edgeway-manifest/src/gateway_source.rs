@@ -7,6 +7,9 @@ use crate::policies::{AuthDecl, CorsDecl, RateKeyDecl, RouteSettings};
 /// The contract's package, as the gateway's world refers to it.
 const CONTRACT: &str = "edgeway:gateway/handler@0.1.0";
 
+/// The event interface, as the gateway's world refers to it.
+const EVENTS: &str = "edgeway:gateway/events@0.1.0";
+
 /// Writes the Rust module the gateway component includes for this app: its WIT world (one
 /// plain-name import per handler, so the composer can wire each to its component, plus the
 /// WASI interfaces its policies need), the handler names, the route table in priority order
@@ -165,6 +168,9 @@ pub fn gateway_source(manifest: &Manifest, wit_dir: &Path) -> String {
     );
     line(w, "    match index {");
     for (index, handler) in manifest.handlers.iter().enumerate() {
+        if !manifest.serves_http(&handler.name) {
+            continue;
+        }
         line(
             w,
             format!(
@@ -178,7 +184,117 @@ pub fn gateway_source(manifest: &Manifest, wit_dir: &Path) -> String {
         "        _ => unreachable!(\"route values index HANDLERS\"),",
     );
     line(w, "    }\n}");
+    if !manifest.events.subscriptions.is_empty() {
+        events_source(w, manifest);
+    }
     out
+}
+
+/// The subscriptions, the webhook and schedule endpoints, and the function that delivers an
+/// event to a subscriber.
+fn events_source(w: &mut String, manifest: &Manifest) {
+    let events = &manifest.events;
+    line(w, "\n/// Who receives which events, in manifest order.");
+    line(
+        w,
+        format!(
+            "pub static SUBSCRIPTIONS: [crate::events::Subscription; {}] = [",
+            events.subscriptions.len()
+        ),
+    );
+    for subscription in &events.subscriptions {
+        let handler = manifest
+            .handler_index(&subscription.handler)
+            .expect("validated on load");
+        line(
+            w,
+            format!(
+                "    crate::events::Subscription {{ source: {:?}, handler: {handler}, types: {}, retry: edgeway_events::Retry {{ attempts: {}, backoff_ms: {} }} }},",
+                subscription.source.to_string(),
+                strs(&subscription.types),
+                subscription.attempts,
+                subscription.backoff_ms
+            ),
+        );
+    }
+    line(w, "];\n");
+    let webhook = match &events.webhook {
+        Some(webhook) => format!(
+            "Some(crate::events::Endpoint {{ path: {:?}, policy: {} }})",
+            webhook.path,
+            policy_expr(&webhook.settings, "None")
+        ),
+        None => "None".into(),
+    };
+    line(w, "/// `POST <path>/<topic>`, and its policies.");
+    line(
+        w,
+        format!("pub static WEBHOOK: Option<crate::events::Endpoint> = {webhook};"),
+    );
+    line(
+        w,
+        "/// `POST <path>/<name>` fires a schedule; the variable holding its secret.",
+    );
+    line(
+        w,
+        format!(
+            "pub const SCHEDULE_PATH: &str = {:?};",
+            events.schedule_path
+        ),
+    );
+    line(
+        w,
+        format!(
+            "pub const SCHEDULE_SECRET: Option<&str> = {:?};",
+            events.schedule_secret
+        ),
+    );
+    let schedules: Vec<String> = events.schedules.iter().map(|s| s.name.clone()).collect();
+    line(
+        w,
+        format!("pub const SCHEDULES: &[&str] = {};", strs(&schedules)),
+    );
+    line(
+        w,
+        "/// The variable naming the Redis channel a component serves.",
+    );
+    line(
+        w,
+        format!(
+            "pub const CHANNEL_VARIABLE: &str = {:?};",
+            crate::CHANNEL_VARIABLE
+        ),
+    );
+    line(w, "/// The key-value store dead letters are written to.");
+    line(
+        w,
+        format!("pub const DEAD_LETTERS: &str = {:?};", events.dead_letters),
+    );
+    line(
+        w,
+        "\n/// Delivers `event` to the handler at `index` in `HANDLERS`.",
+    );
+    line(
+        w,
+        "pub fn deliver(index: usize, event: &Event) -> Result<(), String> {",
+    );
+    line(w, "    match index {");
+    for (index, handler) in manifest.handlers.iter().enumerate() {
+        if events.is_subscriber(&handler.name) {
+            line(
+                w,
+                format!(
+                    "        {index} => {}_deliver(event),",
+                    handler.name.replace('-', "_")
+                ),
+            );
+        }
+    }
+    line(
+        w,
+        "        _ => unreachable!(\"subscriptions index HANDLERS\"),",
+    );
+    line(w, "    }\n}");
 }
 
 /// The route's schemas, compiled into Rust code by the `jsonschema::validator` macro, and the
@@ -380,18 +496,34 @@ fn world(manifest: &Manifest) -> String {
     wit.push_str(&format!(
         "    use {CONTRACT}.{{request, response, problem}};\n"
     ));
-    if features.contains(&"api-key") || features.contains(&"jwt") {
+    let events = features.contains(&"events");
+    if features.contains(&"api-key") || features.contains(&"jwt") || events {
         wit.push_str("    import wasi:config/store@0.2.0-draft-2024-09-27;\n");
     }
-    if features.contains(&"rate-limit") {
+    if features.contains(&"rate-limit") || events {
         wit.push_str("    import wasi:keyvalue/store@0.2.0-draft2;\n");
         wit.push_str("    import wasi:keyvalue/atomics@0.2.0-draft2;\n");
     }
     for handler in &manifest.handlers {
-        wit.push_str(&format!(
-            "    import {}: func(request: request) -> result<response, problem>;\n",
-            handler.name
-        ));
+        if manifest.serves_http(&handler.name) {
+            wit.push_str(&format!(
+                "    import {}: func(request: request) -> result<response, problem>;\n",
+                handler.name
+            ));
+        }
+    }
+    if events {
+        wit.push_str(&format!("    use {EVENTS}.{{event}};\n"));
+        for handler in &manifest.handlers {
+            if manifest.events.is_subscriber(&handler.name) {
+                wit.push_str(&format!(
+                    "    import {}-deliver: func(event: event) -> result<_, string>;\n",
+                    handler.name
+                ));
+            }
+        }
+        // Spin's Redis trigger calls this; other hosts never do.
+        wit.push_str("    export fermyon:spin/inbound-redis;\n");
     }
     wit.push_str("}\n");
     wit

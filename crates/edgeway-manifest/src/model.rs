@@ -160,6 +160,12 @@ impl Manifest {
         features
     }
 
+    /// Whether the gateway calls `handler` for requests: it serves a route, or it receives
+    /// no events (a handler declared for later still gets its import).
+    pub fn serves_http(&self, handler: &str) -> bool {
+        self.routes.iter().any(|r| r.handler == handler) || !self.events.is_subscriber(handler)
+    }
+
     /// The position of the handler called `name`.
     pub fn handler_index(&self, name: &str) -> Option<usize> {
         self.handlers.iter().position(|h| h.name == name)

@@ -87,12 +87,17 @@ impl ApiKeys {
     pub fn check(&self, presented: &str) -> Option<&str> {
         let mut found = None;
         for (name, key) in &self.keys {
-            if bool::from(key.as_bytes().ct_eq(presented.as_bytes())) {
+            if secret_matches(presented, key) {
                 found = Some(name.as_str());
             }
         }
         found
     }
+}
+
+/// Whether `presented` equals `secret`, compared in constant time.
+pub fn secret_matches(presented: &str, secret: &str) -> bool {
+    bool::from(secret.as_bytes().ct_eq(presented.as_bytes()))
 }
 
 #[cfg(test)]

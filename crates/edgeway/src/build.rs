@@ -169,10 +169,7 @@ fn compose_app(parts: Parts) -> anyhow::Result<Built> {
         .handlers
         .iter()
         .zip(&handler_wasms)
-        .map(|(handler, wasm)| Handler {
-            name: &handler.name,
-            wasm,
-        })
+        .map(|(handler, wasm)| composed_handler(&manifest, &handler.name, wasm))
         .collect();
     let composed = compose_checked(&manifest, &gateway_wasm, &handlers)?;
     let summary = check(&composed)?;
@@ -180,6 +177,28 @@ fn compose_app(parts: Parts) -> anyhow::Result<Built> {
     write_atomically(&output, &composed)?;
     step.done(&format!("{} ({summary})", output.display()));
     Ok(Built { manifest, output })
+}
+
+/// `name`'s component, with what the gateway needs of it: requests, events or both.
+pub fn composed_handler<'a>(manifest: &Manifest, name: &'a str, wasm: &'a [u8]) -> Handler<'a> {
+    Handler {
+        name,
+        wasm,
+        http: manifest.serves_http(name),
+        events: manifest.events.is_subscriber(name),
+    }
+}
+
+/// The world of wit/ a Python or JavaScript handler is built for.
+fn world_of(manifest: &Manifest, name: &str) -> &'static str {
+    match (
+        manifest.serves_http(name),
+        manifest.events.is_subscriber(name),
+    ) {
+        (true, true) => "http-event-handler",
+        (false, true) => "event-handler",
+        _ => "http-handler",
+    }
 }
 
 /// Composes `gateway` with `handlers`, turning a handler without the contract into a
@@ -216,7 +235,10 @@ pub fn compose_checked(
             }
             ComposeError::MissingContract { name, .. } => {
                 let handler = &manifest.handlers[manifest.handler_index(name).unwrap_or_default()];
-                let hint = "build it against the `http-handler` world of wit/handler.wit (edgeway-sdk does)";
+                let hint = match world_of(manifest, name) {
+                    "http-handler" => "build it against the `http-handler` world of wit/handler.wit (edgeway-sdk does)".to_owned(),
+                    world => format!("it receives events: build it against the `{world}` world of wit/events.wit (edgeway-sdk's `events` feature does)"),
+                };
                 anyhow!(ManifestError::Invalid(vec![Diagnostic {
                     location: handler.location.clone(),
                     message: error.to_string(),
@@ -305,7 +327,7 @@ fn build_foreign(
             &toolchain,
             &handler.name,
             language,
-            "http-handler",
+            world_of(manifest, &handler.name),
             &folder,
             &out_dir,
         )
@@ -324,10 +346,19 @@ fn build_foreign(
 /// Checks that the composed component will load on Spin and on any wasi:http host.
 pub fn check(composed: &[u8]) -> anyhow::Result<String> {
     let inspection = inspect(composed)?;
-    let exports_http = matches!(inspection.exports.as_slice(), [only] if only.starts_with("wasi:http/incoming-handler@0.2"));
+    // An app that delivers events also exports Spin's Redis trigger interface.
+    let exports_http = match inspection.exports.as_slice() {
+        [only] => only.starts_with("wasi:http/incoming-handler@0.2"),
+        [http, redis] => {
+            http.starts_with("wasi:http/incoming-handler@0.2")
+                && redis == edgeway_compose::INBOUND_REDIS
+        }
+        _ => false,
+    };
     if !exports_http {
         bail!(
-            "the composed component must export only wasi:http/incoming-handler@0.2.x, but exports: {}",
+            "the composed component must export wasi:http/incoming-handler@0.2.x (and, with events, {}) only, but exports: {}",
+            edgeway_compose::INBOUND_REDIS,
             inspection.exports.join(", ")
         );
     }

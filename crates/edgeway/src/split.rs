@@ -40,6 +40,13 @@ pub fn split_dir(manifest: &Manifest) -> PathBuf {
 
 /// Builds the app as a split deployment.
 pub fn build_split(manifest_path: &Path) -> anyhow::Result<SplitBuilt> {
+    let manifest = Manifest::load(manifest_path)?;
+    if let Some(subscription) = manifest.events.subscriptions.first() {
+        anyhow::bail!(
+            "{}: error: a split deployment does not deliver events yet\n  hint: build and serve this app without `--split`",
+            subscription.location
+        );
+    }
     let parts = build_parts(manifest_path)?;
     let manifest = &parts.manifest;
     let source = std::fs::read_to_string(manifest_path)
@@ -95,9 +102,10 @@ fn build_group(
     let handlers: Vec<Handler<'_>> = group
         .handlers
         .iter()
-        .map(|name| Handler {
-            name,
-            wasm: &parts.handler_wasms[manifest.handler_index(name).expect("a declared handler")],
+        .map(|name| {
+            let wasm =
+                &parts.handler_wasms[manifest.handler_index(name).expect("a declared handler")];
+            crate::build::composed_handler(&group_manifest, name, wasm)
         })
         .collect();
     // The group's component follows from its manifest, its features, the gateway's sources
