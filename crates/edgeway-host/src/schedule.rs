@@ -3,9 +3,10 @@
 //! Spin's headers, the component, the per-request timeout), and reads the whole response.
 //!
 //! Runs of one schedule never overlap: a tick that comes while the previous run is still
-//! going is skipped and logged as missed. Every tick writes one JSON line on stderr:
-//! `{"time":"<RFC 3339>","schedule":"<name>","outcome":"fired","status":200,"duration_us":1234}`
-//! once the run is over, or `{"time":...,"schedule":...,"outcome":"missed"}`.
+//! going is skipped and logged as missed. Every tick writes one JSON line on stderr, with
+//! the tick's time: `{"time":"<RFC 3339, UTC>","schedule":"<name>","outcome":"fired",
+//! "status":200,"duration_us":1234}` once the run is over (status and duration of the whole
+//! response, body included), or `{"time":...,"schedule":...,"outcome":"missed"}`.
 
 use std::net::SocketAddr;
 use std::str::FromStr;
@@ -138,13 +139,13 @@ pub(crate) async fn run(
         }
         last_tick = tick;
         if running.swap(true, Ordering::AcqRel) {
-            log(&prepared.name, Utc::now(), "missed", None);
+            log(&prepared.name, tick, "missed", None);
             continue;
         }
         let (prepared, dispatcher, running) =
             (prepared.clone(), dispatcher.clone(), running.clone());
         in_progress = Some(tokio::spawn(async move {
-            fire(&prepared, &dispatcher, local_addr).await;
+            fire(&prepared, &dispatcher, local_addr, tick).await;
             running.store(false, Ordering::Release);
         }));
     }
@@ -154,7 +155,12 @@ pub(crate) async fn run(
 }
 
 /// Sends the request, reads the whole response and logs the tick.
-async fn fire(schedule: &Prepared, dispatcher: &Dispatcher, local_addr: SocketAddr) {
+async fn fire(
+    schedule: &Prepared,
+    dispatcher: &Dispatcher,
+    local_addr: SocketAddr,
+    tick: DateTime<Utc>,
+) {
     let started = Instant::now();
     let mut request = Request::new(Empty::<Bytes>::new());
     *request.method_mut() = schedule.method.clone();
@@ -175,7 +181,7 @@ async fn fire(schedule: &Prepared, dispatcher: &Dispatcher, local_addr: SocketAd
     let duration = started.elapsed();
     log(
         &schedule.name,
-        Utc::now(),
+        tick,
         "fired",
         Some((status.as_u16(), duration)),
     );
