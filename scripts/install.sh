@@ -60,6 +60,12 @@ if ! "$TOOLS/python/bin/python" -c "import importlib.metadata as m, sys; sys.exi
   "$TOOLS/python/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR"
 fi
 
+# The tests of the local host's Redis trigger and Redis-backed key-value stores start a real
+# redis-server (Debian's package).
+if ! command -v redis-server >/dev/null 2>&1; then
+  apt_install redis-server
+fi
+
 # The tests open the gateway's docs page in Debian's Chromium, driven by playwright-core
 # (tests/browser/package-lock.json; it downloads no browser of its own).
 if [ ! -x /usr/bin/chromium ]; then
