@@ -93,9 +93,12 @@ impl Attempt<'_> {
     }
 }
 
+/// What every dead letter's key starts with.
+pub const DEAD_LETTER_PREFIX: &str = "edgeway:dead-letter:";
+
 /// The key of a dead letter: sorted by time when listed, unique per event and handler.
 pub fn dead_letter_key(unix_ms: u64, handler: &str, event_id: &str) -> String {
-    format!("edgeway:dead-letter:{unix_ms:013}:{handler}:{event_id}")
+    format!("{DEAD_LETTER_PREFIX}{unix_ms:013}:{handler}:{event_id}")
 }
 
 /// The dead letter of an event `handler` failed `attempts` times, the last time with

@@ -11,7 +11,9 @@ mod event;
 mod http;
 mod redis;
 
-pub use delivery::{Attempt, Outcome, Retry, dead_letter, dead_letter_key, type_matches};
+pub use delivery::{
+    Attempt, DEAD_LETTER_PREFIX, Outcome, Retry, dead_letter, dead_letter_key, type_matches,
+};
 pub use event::{Event, EventError};
 pub use http::{Fallback, from_http};
 pub use redis::from_redis;

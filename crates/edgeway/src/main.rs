@@ -1,6 +1,7 @@
 //! `edgeway`: build, route and serve an edgeway app.
 mod build;
 mod cargo;
+mod events;
 mod languages;
 mod new;
 mod openapi;
@@ -45,6 +46,9 @@ enum Command {
     New(new::NewArgs),
     /// Write the app's OpenAPI 3.1 document (the one the gateway serves at /openapi.json).
     Openapi(openapi::OpenApiArgs),
+    /// Inspect the app's events (`edgeway events dead-letters`).
+    #[command(subcommand)]
+    Events(events::EventsCommand),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         Command::Routes => routes::print(&cli.manifest),
         Command::New(args) => new::new(&cli.manifest, args),
         Command::Openapi(args) => openapi::write(&cli.manifest, args),
+        Command::Events(command) => events::run(&cli.manifest, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
