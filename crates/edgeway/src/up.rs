@@ -5,7 +5,8 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use edgeway_host::{AppComponent, Host, HostConfig};
+use edgeway_host::{AppComponent, Host, HostConfig, RedisSubscription, Schedule};
+use edgeway_manifest::Manifest;
 
 use crate::build::build;
 use crate::split;
@@ -84,7 +85,8 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
         .variables
         .resolve(|name| std::env::var(name).ok())
         .map_err(|error| anyhow::anyhow!("{}: {error}", manifest.path.display()))?;
-    let components = if args.split {
+    let schedules = schedules(&manifest, &variables);
+    let mut components = if args.split {
         let derived = split::split_dir(&manifest).join("spin.toml");
         split::read_split_manifest(&derived)?
             .into_iter()
@@ -109,6 +111,14 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
             variables,
         }]
     };
+    if args.split && !manifest.events.redis.is_empty() {
+        eprintln!(
+            "Note: the Redis triggers are not served in a split deployment on the local host"
+        );
+    } else {
+        let app = components[0].component.clone();
+        components.extend(redis_components(&manifest, &app)?);
+    }
     let key_value_backends = match &args.runtime_config_file {
         Some(path) => edgeway_host::parse_runtime_config(path)?,
         None => Default::default(),
@@ -126,7 +136,7 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
             .key_value_dir
             .unwrap_or_else(|| manifest.dir().join(".edgeway/key-value")),
         key_value_backends,
-        schedules: Vec::new(),
+        schedules,
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
@@ -137,6 +147,86 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
         .await?;
         Ok(())
     })
+}
+
+/// Fills in a template such as `"{{ redis_address }}"` with the app's variables.
+fn resolve(manifest: &Manifest, template: &str) -> anyhow::Result<String> {
+    let variables = edgeway_manifest::Variables {
+        app: manifest.variables.app.clone(),
+        component: vec![("value".to_owned(), template.to_owned())],
+    };
+    let mut resolved = variables
+        .resolve(|name| std::env::var(name).ok())
+        .map_err(|error| anyhow::anyhow!("{}: {error}", manifest.path.display()))?;
+    Ok(resolved.remove("value").unwrap_or_default())
+}
+
+/// One component per Spin component of the manifest's `[[trigger.redis]]` entries that serve
+/// the app: the composed app `app`, subscribed to its channels, with its stores and
+/// variables, as `spin up` runs them.
+fn redis_components(manifest: &Manifest, app: &Path) -> anyhow::Result<Vec<AppComponent>> {
+    let events = &manifest.events;
+    let mut components: Vec<(String, AppComponent)> = Vec::new();
+    for trigger in &events.redis {
+        let address = trigger.address.as_ref().or(events.redis_address.as_ref());
+        let address = resolve(manifest, address.map_or("", String::as_str))?;
+        let subscription = RedisSubscription::new(address, resolve(manifest, &trigger.channel)?);
+        if let Some((_, component)) = components
+            .iter_mut()
+            .find(|(id, _)| *id == trigger.component)
+        {
+            component.redis_subscriptions.push(subscription);
+            continue;
+        }
+        let mut variables = std::collections::BTreeMap::new();
+        for (name, template) in &trigger.variables {
+            variables.insert(name.clone(), resolve(manifest, template)?);
+        }
+        components.push((
+            trigger.component.clone(),
+            AppComponent {
+                component: app.to_owned(),
+                trigger_routes: Vec::new(),
+                redis_subscriptions: vec![subscription],
+                key_value_stores: trigger.key_value_stores.clone(),
+                variables,
+            },
+        ));
+    }
+    Ok(components
+        .into_iter()
+        .map(|(_, component)| component)
+        .collect())
+}
+
+/// The manifest's schedules as requests to the gateway's schedule path, with the bearer
+/// secret from the gateway's variable `schedule_secret` names (none if it has no value: the
+/// gateway then refuses the request, which the host logs).
+fn schedules(
+    manifest: &Manifest,
+    variables: &std::collections::BTreeMap<String, String>,
+) -> Vec<Schedule> {
+    let events = &manifest.events;
+    let secret = events
+        .schedule_secret
+        .as_ref()
+        .and_then(|name| variables.get(name));
+    events
+        .schedules
+        .iter()
+        .map(|schedule| {
+            let path = format!(
+                "{}/{}",
+                events.schedule_path.trim_end_matches('/'),
+                schedule.name
+            );
+            let mut request = Schedule::post(&schedule.name, &schedule.cron, path);
+            if let Some(secret) = secret {
+                request.headers = vec![("authorization".to_owned(), format!("Bearer {secret}"))];
+            }
+            request
+        })
+        .collect()
 }
 
 fn which_spin() -> bool {
