@@ -323,6 +323,10 @@ fn a_schedule_fires_on_time_without_overlap() {
     let bearer = format!("Bearer {SCHEDULE_SECRET}");
     let fired = request(app, "POST", "/_edgeway/schedules/every-second", &[("authorization", &bearer)], b"");
     assert_eq!(fired.status, 202, "{}", fired.text());
+    let by_url = format!("/_edgeway/schedules/every-second?token={SCHEDULE_SECRET}");
+    assert_eq!(request(app, "POST", &by_url, &[], b"").status, 202);
+    request(app, "POST", "/_edgeway/schedules/every-second?token=wrong", &[], b"")
+        .problem(401, "unauthorized");
     request(app, "POST", "/_edgeway/schedules/nightly", &[("authorization", &bearer)], b"")
         .problem(404, "unknown-schedule");
 }

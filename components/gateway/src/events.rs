@@ -139,21 +139,26 @@ pub async fn answer(
     ))
 }
 
-/// Schedules are fired with `authorization: Bearer <secret>`.
+/// Schedules are fired with `authorization: Bearer <secret>`, or `?token=<secret>` for cron
+/// services that can only be given a URL (the access log never shows the query).
 fn check_schedule_secret(head: &Head) -> Result<(), Reply> {
     let variable = app::SCHEDULE_SECRET.expect("the schedule path exists only with a secret");
     let secret =
         platform::variable(variable).map_err(|error| problem::misconfigured(head, &error))?;
-    let presented = head
+    let bearer = head
         .header("authorization")
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .unwrap_or_default();
+        .and_then(|value| value.strip_prefix("Bearer "));
+    let token = head
+        .query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("token="));
+    let presented = bearer.or(token).unwrap_or_default();
     if !secret.is_empty() && edgeway_policy::api_key::secret_matches(presented, &secret) {
         Ok(())
     } else {
         Err(problem::unauthorized(
             head,
-            "firing a schedule needs its secret as a bearer token",
+            "firing a schedule needs its secret, as a bearer token or `?token=`",
             "Bearer",
         ))
     }
