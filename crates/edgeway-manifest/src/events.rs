@@ -369,6 +369,15 @@ fn check_subscriptions(
             );
         }
         let handler = entry.handler.get_ref();
+        // The gateway imports a subscriber's `deliver` as `<handler>-deliver`.
+        let import = format!("{handler}-deliver");
+        if context.handlers.iter().any(|h| h.name == import) {
+            checker.error(
+                entry.handler.span().start,
+                format!("`{handler}` receives events, and a handler is called `{import}`: their imports in the gateway would share a name"),
+                Some(format!("rename the handler `{import}`")),
+            );
+        }
         if !context.handlers.iter().any(|h| &h.name == handler) {
             checker.error(
                 entry.handler.span().start,

@@ -209,3 +209,20 @@ fn a_route_under_the_webhook_path_is_refused() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_subscriber_import_may_not_clash_with_a_handler_name() {
+    let source = concat!(
+        "[application]\nname = \"app\"\n",
+        "[component.gateway]\nsource = \"out.wasm\"\nkey_value_stores = [\"default\"]\n",
+        "[component.gateway.tool.edgeway.handlers]\ngreet = { path = \"src\" }\ngreet-deliver = { path = \"src\" }\n",
+        "[[component.gateway.tool.edgeway.subscriptions]]\nsource = \"webhook:a\"\nhandler = \"greet\"\n",
+    );
+    let shown = parse(source).unwrap_err().to_string();
+    assert!(
+        shown.contains(
+            ":11:11: error: `greet` receives events, and a handler is called `greet-deliver`"
+        ),
+        "{shown}"
+    );
+}
