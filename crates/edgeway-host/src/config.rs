@@ -300,6 +300,85 @@ mod tests {
     }
 
     #[test]
+    fn checks_subscriptions_backends_and_schedules() {
+        let redis_only = AppComponent {
+            trigger_routes: Vec::new(),
+            redis_subscriptions: vec![RedisSubscription::new("redis://127.0.0.1:6379", "orders")],
+            ..AppComponent::new("events.wasm")
+        };
+        let with = |app: AppComponent| HostConfig {
+            components: vec![app],
+            ..valid()
+        };
+        assert!(with(redis_only.clone()).validate().is_ok());
+        let cases: [(HostConfig, &str, &str); 6] = [
+            (
+                with(AppComponent {
+                    redis_subscriptions: Vec::new(),
+                    ..redis_only.clone()
+                }),
+                "trigger_routes",
+                "or a Redis subscription",
+            ),
+            (
+                with(AppComponent {
+                    redis_subscriptions: vec![RedisSubscription::new("127.0.0.1:6379", "orders")],
+                    ..redis_only.clone()
+                }),
+                "redis_subscriptions",
+                "not a Redis URL",
+            ),
+            (
+                with(AppComponent {
+                    redis_subscriptions: vec![RedisSubscription::new("redis://h", "")],
+                    ..redis_only
+                }),
+                "redis_subscriptions",
+                "empty channel",
+            ),
+            (
+                HostConfig {
+                    key_value_backends: BTreeMap::from([(
+                        "Bad".to_owned(),
+                        KeyValueBackend::SqliteInMemory,
+                    )]),
+                    ..valid()
+                },
+                "key_value_backends",
+                "\"Bad\"",
+            ),
+            (
+                HostConfig {
+                    schedules: vec![
+                        Schedule::post("tick", "* * * * * *", "/a"),
+                        Schedule::post("tick", "* * * * * *", "/b"),
+                    ],
+                    ..valid()
+                },
+                "schedules",
+                "two schedules named \"tick\"",
+            ),
+            (
+                HostConfig {
+                    schedules: vec![Schedule::post("tick", "60 * * * * *", "/a")],
+                    ..valid()
+                },
+                "schedules",
+                "not a cron expression",
+            ),
+        ];
+        for (config, expected, says) in cases {
+            match config.validate() {
+                Err(HostError::InvalidConfig { field, problem }) => {
+                    assert_eq!(field, expected, "{problem}");
+                    assert!(problem.contains(says), "{problem}");
+                }
+                other => panic!("{expected}: expected InvalidConfig, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn rejects_unusable_values() {
         let component = |app: AppComponent| HostConfig {
             components: vec![AppComponent::new("app.wasm"), app],
