@@ -32,7 +32,9 @@
 #![deny(missing_docs)]
 
 mod error;
+mod lookup;
 mod methods;
+mod order;
 mod pattern;
 mod percent;
 mod router;

@@ -82,12 +82,16 @@ impl Methods {
     /// assert!(Methods::ANY.accepts("PROPFIND"));
     /// ```
     pub fn accepts(self, method: &str) -> bool {
-        let wanted = match Methods::from_name(method) {
+        !self.intersection(Methods::wanted(method)).is_empty()
+    }
+
+    /// The methods of which a route needs one to accept a request with this method.
+    pub(crate) fn wanted(method: &str) -> Methods {
+        match Methods::from_name(method) {
             Some(Methods::HEAD) => Methods::HEAD.union(Methods::GET),
             Some(known) => known,
             None => Methods(EXTENSION),
-        };
-        !self.intersection(wanted).is_empty()
+        }
     }
 
     /// The set as an `Allow` header value would list it: `HEAD` added wherever `GET` is.

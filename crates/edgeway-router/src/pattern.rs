@@ -13,17 +13,6 @@ pub enum Segment<'a> {
     Rest,
 }
 
-impl Segment<'_> {
-    /// Exact beats `:param` beats `...`.
-    fn rank(self) -> u8 {
-        match self {
-            Segment::Exact(_) => 0,
-            Segment::Param(_) => 1,
-            Segment::Rest => 2,
-        }
-    }
-}
-
 /// A validated route pattern in Spin's syntax: `/`, `/cart`, `/users/:id`, `/files/...`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pattern<'a> {
@@ -81,11 +70,6 @@ impl<'a> Pattern<'a> {
         Ok(pattern)
     }
 
-    /// A pattern already validated, as in a [`Table`](crate::Table).
-    pub(crate) fn parse_unchecked(source: &'a str) -> Self {
-        Pattern { source }
-    }
-
     /// The pattern as written.
     pub fn as_str(&self) -> &'a str {
         self.source
@@ -107,13 +91,7 @@ impl<'a> Pattern<'a> {
     /// Orders patterns from most to least specific; `Equal` exactly when both match the
     /// same set of paths (they differ at most in parameter names).
     pub fn specificity(&self, other: &Pattern<'_>) -> Ordering {
-        fn key(segment: Segment<'_>) -> (u8, &str) {
-            match segment {
-                Segment::Exact(text) => (segment.rank(), text),
-                _ => (segment.rank(), ""),
-            }
-        }
-        self.segments().map(key).cmp(other.segments().map(key))
+        crate::order::specificity(self.source, other.source)
     }
 }
 

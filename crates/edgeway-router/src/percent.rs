@@ -1,4 +1,5 @@
 use std::borrow::Cow;
+use std::cmp::Ordering;
 
 /// Why a request path is refused before routing (see [`check_path`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -108,25 +109,61 @@ pub fn percent_decode(input: &str) -> Option<Cow<'_, str>> {
     String::from_utf8(bytes).ok().map(Cow::Owned)
 }
 
-/// Whether the raw segment, once percent-decoded, equals `literal`; without allocating.
-pub(crate) fn decoded_eq(raw: &str, literal: &str) -> bool {
-    let mut raw = raw.as_bytes();
-    let mut literal = literal.as_bytes().iter();
-    while let Some((&byte, tail)) = raw.split_first() {
-        let (decoded, after) = match (byte, tail.split_at_checked(2)) {
-            (b'%', Some((hex, after))) => match hex_pair(hex) {
-                Some(decoded) => (decoded, after),
-                None => return false,
-            },
-            (b'%', None) => return false,
-            _ => (byte, tail),
-        };
-        if literal.next() != Some(&decoded) {
-            return false;
+/// Orders an exact segment's text against the raw segment once percent-decoded, byte by
+/// byte, without allocating. Both may go on with `/` and more segments, which are left out
+/// (an escaped `%2F` does not end a raw segment). A `%` without two hex digits after it
+/// counts as itself, so the order is total; it never makes the two equal, since a route's
+/// exact segment holds no `%`.
+#[inline]
+pub(crate) fn cmp_decoded(text: &[u8], raw: &str) -> Ordering {
+    compare_decoded(text, raw).0
+}
+
+/// The lengths of the first segment of `text` and of `raw` when they are equal as
+/// [`cmp_decoded`] compares them.
+#[inline]
+pub(crate) fn eq_decoded(text: &[u8], raw: &str) -> Option<(usize, usize)> {
+    let (order, text_len, raw_len) = compare_decoded(text, raw);
+    order.is_eq().then_some((text_len, raw_len))
+}
+
+/// [`cmp_decoded`], and how far it read into `text` and `raw`.
+#[inline]
+fn compare_decoded(text: &[u8], raw: &str) -> (Ordering, usize, usize) {
+    let raw = raw.as_bytes();
+    // Up to the first escape, the bytes compare as they are.
+    let mut i = 0;
+    while let (Some(&expected), Some(&byte)) = (text.get(i), raw.get(i)) {
+        if byte == b'%' || byte == b'/' || expected == b'/' {
+            break;
         }
-        raw = after;
+        if expected != byte {
+            return (expected.cmp(&byte), i, i);
+        }
+        i += 1;
     }
-    literal.next().is_none()
+    let mut j = i;
+    loop {
+        let expected = text.get(i).copied().filter(|&byte| byte != b'/');
+        let Some(&byte) = raw.get(j).filter(|&&byte| byte != b'/') else {
+            let order = match expected {
+                Some(_) => Ordering::Greater,
+                None => Ordering::Equal,
+            };
+            return (order, i, j);
+        };
+        let escaped = match byte {
+            b'%' => raw.get(j + 1..j + 3).and_then(hex_pair),
+            _ => None,
+        };
+        let (decoded, width) = escaped.map_or((byte, 1), |decoded| (decoded, 3));
+        match expected {
+            Some(expected) if expected == decoded => {}
+            Some(expected) => return (expected.cmp(&decoded), i, j),
+            None => return (Ordering::Less, i, j),
+        }
+        (i, j) = (i + 1, j + width);
+    }
 }
 
 fn hex_pair(hex: &[u8]) -> Option<u8> {
@@ -139,18 +176,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decoded_eq_table() {
-        for (raw, literal, expected) in [
-            ("hello", "hello", true),
-            ("h%65llo", "hello", true),
-            ("h%6", "h%6", false),
-            ("hello", "hell", false),
-            ("hell", "hello", false),
-            ("caf%C3%A9", "café", true),
-            ("%2F", "/", true),
-            ("%zz", "%zz", false),
+    fn cmp_decoded_orders_the_decoded_bytes() {
+        use Ordering::*;
+        for (literal, raw, expected) in [
+            ("hello", "hello", Equal),
+            ("hello", "h%65llo", Equal),
+            ("hell", "hello", Less),
+            ("hello", "hell", Greater),
+            ("café", "caf%C3%A9", Equal),
+            ("a", "b", Less),
+            ("b", "%61", Greater),
+            ("ab", "a", Greater),
+            ("a", "ab", Less),
+            ("a", "%zz", Greater),
+            ("a", "%2", Greater),
+            ("", "", Equal),
+            ("a/b", "a", Equal),
+            ("a", "a/b", Equal),
+            ("a/b", "a%2Fb", Less),
+            ("ab", "a/b", Greater),
         ] {
-            assert_eq!(decoded_eq(raw, literal), expected, "{raw} vs {literal}");
+            assert_eq!(
+                cmp_decoded(literal.as_bytes(), raw),
+                expected,
+                "{literal} vs {raw}"
+            );
+        }
+        for (literal, raw, lengths) in [
+            ("a/b", "a/c", Some((1, 1))),
+            ("café/x", "caf%C3%A9", Some((5, 9))),
+            ("a", "b", None),
+        ] {
+            assert_eq!(
+                eq_decoded(literal.as_bytes(), raw),
+                lengths,
+                "{literal} vs {raw}"
+            );
         }
     }
 

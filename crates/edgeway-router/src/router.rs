@@ -1,7 +1,6 @@
 use std::cmp::Ordering;
 
-use crate::percent::decoded_eq;
-use crate::{InsertError, MatchError, Methods, Pattern, Segment};
+use crate::{InsertError, MatchError, Methods, Pattern, lookup, order};
 
 /// One route: the methods and path pattern it answers, and what it leads to.
 ///
@@ -120,24 +119,48 @@ impl<'a, T> Router<'a, T> {
 
     /// Finds the route for a request. See [`Table::at`].
     pub fn at<'p>(&self, method: &str, path: &'p str) -> Result<Match<'_, 'p, T>, MatchError> {
-        Table::from_sorted(&self.routes).at(method, path)
+        let table = Table {
+            routes: &self.routes,
+            ordered: true,
+        };
+        table.at(method, path)
     }
 }
 
 /// A route table in priority order, ready to match; it can live in a `static`.
 ///
 /// The gateway's build writes its table as Rust source from [`Router::routes`], so nothing
-/// is parsed or sorted when a request arrives.
+/// is parsed or sorted when a request arrives, and nothing is allocated before matching.
 #[derive(Debug, Clone, Copy)]
 pub struct Table<'r, T> {
     routes: &'r [Route<'r, T>],
+    /// Whether `routes` are in priority order, which the lookup by segment needs.
+    ordered: bool,
 }
 
 impl<'r, T> Table<'r, T> {
-    /// Wraps routes that are valid and in the order [`Router::routes`] returns them. Other
-    /// input is not checked and matches in the given order.
+    /// Wraps routes that are valid and in the order [`Router::routes`] returns them.
+    ///
+    /// In that order, [`Table::at`] searches the routes segment by segment (binary searches
+    /// among the routes that share the path's first segments) instead of trying them one
+    /// by one. The order is checked here, in one pass over the routes, so build the table
+    /// in a `const`, where the check runs at compile time, or once. Routes in another order
+    /// are not rejected: they match in the given order, one after another.
     pub const fn from_sorted(routes: &'r [Route<'r, T>]) -> Self {
-        Table { routes }
+        let mut i = 1;
+        while i < routes.len() {
+            if order::specificity(routes[i - 1].pattern, routes[i].pattern).is_gt() {
+                return Table {
+                    routes,
+                    ordered: false,
+                };
+            }
+            i += 1;
+        }
+        Table {
+            routes,
+            ordered: true,
+        }
     }
 
     /// Finds the most specific route that matches `path` and accepts `method`.
@@ -145,57 +168,54 @@ impl<'r, T> Table<'r, T> {
     /// `path` starts with `/` and has no query. One trailing slash is ignored (`/hello/`
     /// matches `/hello`). Exact segments are compared after percent-decoding the path.
     pub fn at<'p>(&self, method: &str, path: &'p str) -> Result<Match<'r, 'p, T>, MatchError> {
-        let mut allowed = Methods::NONE;
-        let mut params = Vec::new();
-        for route in self.routes {
-            params.clear();
-            if !matches(route.pattern, path, &mut params) {
-                continue;
-            }
-            if route.methods.accepts(method) {
-                return Ok(Match {
+        let found = if self.ordered {
+            lookup::find(self.routes, method, path)
+        } else {
+            scan(self.routes, method, path)
+        };
+        match found {
+            Ok(index) => {
+                let route = &self.routes[index];
+                let mut params = Vec::new();
+                lookup::matches(route.pattern, 0, trim(path), |name, value| {
+                    params.push((name, value))
+                });
+                Ok(Match {
                     value: &route.value,
                     pattern: route.pattern,
                     params,
-                });
+                })
             }
-            allowed = allowed.union(route.methods);
-        }
-        if allowed.is_empty() {
-            Err(MatchError::NotFound)
-        } else {
-            Err(MatchError::MethodNotAllowed {
+            Err(Methods::NONE) => Err(MatchError::NotFound),
+            Err(allowed) => Err(MatchError::MethodNotAllowed {
                 allowed: allowed.allowed(),
-            })
+            }),
         }
     }
 }
 
-/// Matches `path` against a validated `pattern`, collecting parameters.
-fn matches<'r, 'p>(pattern: &'r str, path: &'p str, params: &mut Vec<(&'r str, &'p str)>) -> bool {
+/// Tries the routes in the given order: the index of the first that matches `path` and
+/// accepts `method`, or the methods of all those that match it.
+fn scan<T>(routes: &[Route<'_, T>], method: &str, path: &str) -> Result<usize, Methods> {
+    let (wanted, path) = (Methods::wanted(method), trim(path));
+    let mut allowed = Methods::NONE;
+    for (index, route) in routes.iter().enumerate() {
+        if !lookup::matches(route.pattern, 0, path, |_, _| {}) {
+            continue;
+        }
+        if !route.methods.intersection(wanted).is_empty() {
+            return Ok(index);
+        }
+        allowed = allowed.union(route.methods);
+    }
+    Err(allowed)
+}
+
+/// The path without its leading `/` and one trailing `/`; `None` if nothing is left.
+pub(crate) fn trim(path: &str) -> Option<&str> {
     let path = path.strip_prefix('/').unwrap_or(path);
     let path = path.strip_suffix('/').unwrap_or(path);
-    let mut remaining = (!path.is_empty()).then_some(path);
-    for segment in Pattern::parse_unchecked(pattern).segments() {
-        if segment == Segment::Rest {
-            params.push(("...", remaining.unwrap_or("")));
-            return true;
-        }
-        let Some(rest) = remaining else {
-            return false;
-        };
-        let (raw, tail) = match rest.split_once('/') {
-            Some((raw, tail)) => (raw, Some(tail)),
-            None => (rest, None),
-        };
-        match segment {
-            Segment::Exact(text) if decoded_eq(raw, text) => {}
-            Segment::Param(name) if !raw.is_empty() => params.push((name, raw)),
-            _ => return false,
-        }
-        remaining = tail;
-    }
-    remaining.is_none()
+    (!path.is_empty()).then_some(path)
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 use super::*;
+use crate::{Segment, percent_decode};
 
 /// The example app's shape plus the corner cases of Spin's priority rules.
 fn router() -> Router<'static, &'static str> {
@@ -213,4 +214,187 @@ fn an_explicit_head_route_answers_head_whatever_the_order() {
             "{order:?}"
         );
     }
+}
+
+#[test]
+fn a_table_out_of_order_matches_in_the_given_order() {
+    static ROUTES: [Route<'static, u8>; 2] = [
+        Route {
+            methods: Methods::GET,
+            pattern: "/:page",
+            value: 1,
+        },
+        Route {
+            methods: Methods::GET,
+            pattern: "/about",
+            value: 2,
+        },
+    ];
+    const TABLE: Table<'static, u8> = Table::from_sorted(&ROUTES);
+    const { assert!(!TABLE.ordered) };
+    assert_eq!(*TABLE.at("GET", "/about").unwrap().value, 1);
+    let sorted = router();
+    assert!(Table::from_sorted(sorted.routes()).ordered);
+}
+
+/// A small deterministic generator (xorshift64*), enough to vary route sets and paths.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+/// Segments that collide often, sort in surprising byte orders, and come percent-encoded.
+const TEXTS: &[&str] = &["a", "b", "ab", "a-b", "A", "é", "z"];
+const RAW: &[&str] = &[
+    "a", "b", "ab", "a-b", "A", "é", "z", "%61", "%41", "%C3%A9", "a%2Db", "%7a", "x", "", "%zz",
+    "%", "%2F", "...", ":a",
+];
+const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "DELETE", "PROPFIND", "get"];
+const METHOD_SETS: &[Methods] = &[
+    Methods::GET,
+    Methods::HEAD,
+    Methods::POST,
+    Methods::PUT,
+    Methods::ANY,
+    Methods::GET.union(Methods::POST),
+    Methods::HEAD.union(Methods::DELETE),
+];
+
+fn random_pattern(rng: &mut Rng) -> String {
+    let mut pattern = String::new();
+    for depth in 0..rng.below(5) {
+        match rng.below(4) {
+            0 => pattern += &format!("/:{}{depth}", rng.pick(&["p", "q"])),
+            _ => pattern += &format!("/{}", rng.pick(TEXTS)),
+        }
+    }
+    match rng.below(4) {
+        0 => pattern + "/...",
+        _ if pattern.is_empty() => "/".into(),
+        _ => pattern,
+    }
+}
+
+fn random_path(rng: &mut Rng) -> String {
+    let mut path: String = (0..rng.below(6))
+        .map(|_| format!("/{}", rng.pick(RAW)))
+        .collect();
+    match rng.below(6) {
+        0 => path.push('/'),
+        1 => path = path.trim_start_matches('/').to_owned(),
+        _ if path.is_empty() => path.push('/'),
+        _ => {}
+    }
+    path
+}
+
+/// The scan as it was before the lookup, with its own matcher: the reference both are held to.
+fn reference<'r, 'p>(
+    routes: &'r [Route<'r, usize>],
+    method: &str,
+    path: &'p str,
+) -> Result<Match<'r, 'p, usize>, MatchError> {
+    let mut allowed = Methods::NONE;
+    for route in routes {
+        let mut params = Vec::new();
+        if !reference_matches(route.pattern, path, &mut params) {
+            continue;
+        }
+        if route.methods.accepts(method) {
+            return Ok(Match {
+                value: &route.value,
+                pattern: route.pattern,
+                params,
+            });
+        }
+        allowed = allowed.union(route.methods);
+    }
+    match allowed {
+        Methods::NONE => Err(MatchError::NotFound),
+        _ => Err(MatchError::MethodNotAllowed {
+            allowed: allowed.allowed(),
+        }),
+    }
+}
+
+fn reference_matches<'r, 'p>(
+    pattern: &'r str,
+    path: &'p str,
+    params: &mut Vec<(&'r str, &'p str)>,
+) -> bool {
+    let path = path.strip_prefix('/').unwrap_or(path);
+    let path = path.strip_suffix('/').unwrap_or(path);
+    let mut remaining = (!path.is_empty()).then_some(path);
+    for segment in Pattern::parse(pattern).unwrap().segments() {
+        if segment == Segment::Rest {
+            params.push(("...", remaining.unwrap_or("")));
+            return true;
+        }
+        let Some(rest) = remaining else {
+            return false;
+        };
+        let (raw, tail) = match rest.split_once('/') {
+            Some((raw, tail)) => (raw, Some(tail)),
+            None => (rest, None),
+        };
+        match segment {
+            Segment::Exact(text) if percent_decode(raw).is_some_and(|raw| raw == text) => {}
+            Segment::Param(name) if !raw.is_empty() => params.push((name, raw)),
+            _ => return false,
+        }
+        remaining = tail;
+    }
+    remaining.is_none()
+}
+
+/// The lookup must give the reference's answer (route, parameters, `Allow`), and so must
+/// a scan of the same routes, on any route set.
+#[test]
+fn lookup_and_scan_answer_like_the_reference() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut answered = 0;
+    for _ in 0..2_000 {
+        let patterns: Vec<String> = (0..1 + rng.below(120))
+            .map(|_| random_pattern(&mut rng))
+            .collect();
+        let mut router = Router::new();
+        for (index, pattern) in patterns.iter().enumerate() {
+            let methods = METHOD_SETS[rng.below(METHOD_SETS.len())];
+            let _ = router.insert(methods, pattern, index);
+        }
+        let routes = router.routes();
+        let indexed = Table::from_sorted(routes);
+        assert!(indexed.ordered, "{routes:?}");
+        let scanned = Table {
+            routes,
+            ordered: false,
+        };
+        for _ in 0..40 {
+            let (method, path) = (rng.pick(METHODS), random_path(&mut rng));
+            let expected = reference(routes, method, &path);
+            assert_eq!(
+                indexed.at(method, &path),
+                expected,
+                "{method} {path} in {routes:#?}"
+            );
+            assert_eq!(
+                scanned.at(method, &path),
+                expected,
+                "{method} {path} (scan)"
+            );
+            answered += usize::from(expected.is_ok());
+        }
+    }
+    // The generator must reach answers, not only 404s.
+    assert!(answered > 20_000, "{answered}");
 }
