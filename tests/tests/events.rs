@@ -134,7 +134,11 @@ fn a_webhook_in_structured_mode_is_filtered_by_type() {
             .to_string()
     };
     let structured = [("content-type", "application/cloudevents+json")];
-    let response = post_event("/events/orders", &structured, &event("structured-1", "com.example.order.paid"));
+    let response = post_event(
+        "/events/orders",
+        &structured,
+        &event("structured-1", "com.example.order.paid"),
+    );
     assert_eq!(response.status, 202, "{}", response.text());
     assert_eq!(response.json()["delivered"], json!(["inbox"]));
     let delivered = deliveries("structured-1", 1);
@@ -142,7 +146,11 @@ fn a_webhook_in_structured_mode_is_filtered_by_type() {
     assert_eq!(delivered[0]["datacontenttype"], "application/json");
 
     // `types = ["com.example.order.*"]`: an invoice is accepted, and nobody receives it.
-    let response = post_event("/events/orders", &structured, &event("structured-2", "com.example.invoice.sent"));
+    let response = post_event(
+        "/events/orders",
+        &structured,
+        &event("structured-2", "com.example.invoice.sent"),
+    );
     assert_eq!(response.status, 202, "{}", response.text());
     assert_eq!(response.json()["delivered"], json!([]));
     assert!(deliveries("structured-2", 1).is_empty());
@@ -159,7 +167,10 @@ fn webhooks_apply_the_policies_and_refuse_what_is_not_an_event() {
         "",
     );
     let problem = missing_source.problem(400, "invalid-event");
-    assert!(problem["detail"].as_str().unwrap().contains("`source`"), "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("`source`"),
+        "{problem}"
+    );
     post_event("/events/nobody-listens", &[], "{}").problem(404, "unknown-topic");
     let get = request(app, "GET", "/events/orders", &[KEY], b"");
     assert_eq!(get.problem(405, "method-not-allowed")["status"], 405);
@@ -179,7 +190,12 @@ fn a_failing_handler_is_retried_with_the_same_event_id() {
     let delivered = deliveries("retry-1", 3);
     let tries: Vec<(i64, bool)> = delivered
         .iter()
-        .map(|d| (d["attempt"].as_i64().unwrap(), d["failed"].as_bool().unwrap()))
+        .map(|d| {
+            (
+                d["attempt"].as_i64().unwrap(),
+                d["failed"].as_bool().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(tries, [(1, true), (2, true), (3, false)]);
     let outcomes: Vec<String> = attempts("retry-1")
@@ -218,7 +234,11 @@ fn after_the_last_attempt_the_event_is_a_dead_letter() {
         .arg(&fixture().runtime_config)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let letters: Vec<Value> = String::from_utf8(output.stdout)
         .unwrap()
         .lines()
@@ -245,7 +265,10 @@ fn a_published_redis_message_reaches_its_subscriber() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let structured = json!({ "specversion": "1.0", "id": "redis-ce-1", "source": "/billing", "type": "invoice.sent", "subject": "inv-9" }).to_string();
-    assert_eq!(redis.command(&[b"PUBLISH", b"orders", structured.as_bytes()]), "1");
+    assert_eq!(
+        redis.command(&[b"PUBLISH", b"orders", structured.as_bytes()]),
+        "1"
+    );
     let delivered = deliveries("redis-ce-1", 1);
     assert_eq!(delivered.len(), 1);
     assert_eq!(delivered[0]["source"], "/billing");
@@ -274,7 +297,10 @@ fn a_todos_write_reaches_the_audit_handler_through_keyspace_notifications() {
     assert_eq!(deleted.status, 204, "{}", deleted.text());
     // The store is Redis: the key is the handler's own (`todos:item:<id>`) under the
     // handler's namespace.
-    let key = format!("todos/todos:item:{}", location.trim_start_matches("/todos/"));
+    let key = format!(
+        "todos/todos:item:{}",
+        location.trim_start_matches("/todos/")
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let audit = request(app, "GET", "/audit", &[], b"").json();
@@ -289,7 +315,10 @@ fn a_todos_write_reaches_the_audit_handler_through_keyspace_notifications() {
             assert!(kinds.contains(&"edgeway.redis.keyevent.set"), "{audit}");
             break;
         }
-        assert!(Instant::now() < deadline, "no audit entries for {key}: {audit}");
+        assert!(
+            Instant::now() < deadline,
+            "no audit entries for {key}: {audit}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -321,19 +350,41 @@ fn a_schedule_fires_on_time_without_overlap() {
     // The schedule path is protected by the secret.
     request(app, "POST", "/_edgeway/schedules/every-second", &[], b"").problem(401, "unauthorized");
     let bearer = format!("Bearer {SCHEDULE_SECRET}");
-    let fired = request(app, "POST", "/_edgeway/schedules/every-second", &[("authorization", &bearer)], b"");
+    let fired = request(
+        app,
+        "POST",
+        "/_edgeway/schedules/every-second",
+        &[("authorization", &bearer)],
+        b"",
+    );
     assert_eq!(fired.status, 202, "{}", fired.text());
     let by_url = format!("/_edgeway/schedules/every-second?token={SCHEDULE_SECRET}");
     assert_eq!(request(app, "POST", &by_url, &[], b"").status, 202);
-    request(app, "POST", "/_edgeway/schedules/every-second?token=wrong", &[], b"")
-        .problem(401, "unauthorized");
-    request(app, "POST", "/_edgeway/schedules/nightly", &[("authorization", &bearer)], b"")
-        .problem(404, "unknown-schedule");
+    request(
+        app,
+        "POST",
+        "/_edgeway/schedules/every-second?token=wrong",
+        &[],
+        b"",
+    )
+    .problem(401, "unauthorized");
+    request(
+        app,
+        "POST",
+        "/_edgeway/schedules/nightly",
+        &[("authorization", &bearer)],
+        b"",
+    )
+    .problem(404, "unknown-schedule");
 }
 
 #[test]
 fn python_and_javascript_handlers_receive_events() {
-    let response = post_event("/events/polyglot", &[("content-type", "application/json")], r#"{"n":1}"#);
+    let response = post_event(
+        "/events/polyglot",
+        &[("content-type", "application/json")],
+        r#"{"n":1}"#,
+    );
     assert_eq!(response.status, 202, "{}", response.text());
     let body = response.json();
     assert_eq!(body["delivered"], json!(["events-py", "events-js"]));
@@ -348,7 +399,11 @@ fn python_and_javascript_handlers_receive_events() {
         assert_eq!(line["source"], "webhook:polyglot");
         assert_eq!(line["type"], "edgeway.webhook");
     }
-    let failing = post_event("/events/polyglot", &[("content-type", "application/json")], r#"{"fail":true}"#);
+    let failing = post_event(
+        "/events/polyglot",
+        &[("content-type", "application/json")],
+        r#"{"fail":true}"#,
+    );
     let problem = failing.problem(502, "delivery-failed");
     let failed: Vec<&str> = problem["failed"]
         .as_array()
