@@ -110,7 +110,7 @@ fn hello_meanwhile(server: &Server, n: usize) -> Duration {
 fn a_handler_that_never_returns_is_stopped_with_504_while_other_routes_answer() {
     let (_turn, server) = server();
     let addr = server.addr;
-    let ((loops, slowest), memory) = rss_around(&server, || {
+    let ((loops, slowest), memory) = rss_around(server, || {
         // Two spinning handlers: as many as the machine running the tests may have cores.
         let loops = std::thread::spawn(move || {
             concurrently(2, move |_| {
@@ -119,7 +119,7 @@ fn a_handler_that_never_returns_is_stopped_with_504_while_other_routes_answer() 
             })
         });
         std::thread::sleep(Duration::from_millis(300));
-        let slowest = hello_meanwhile(&server, 20);
+        let slowest = hello_meanwhile(server, 20);
         (loops.join().unwrap(), slowest)
     });
     assert!(
@@ -138,9 +138,9 @@ fn a_handler_that_never_returns_is_stopped_with_504_while_other_routes_answer() 
 fn a_handler_that_allocates_without_end_is_stopped_with_500() {
     let (_turn, server) = server();
     let addr = server.addr;
-    let (responses, memory) = rss_around(&server, || {
+    let (responses, memory) = rss_around(server, || {
         let hogs = std::thread::spawn(move || concurrently(2, move |_| get(addr, "/fault/memory")));
-        let slowest = hello_meanwhile(&server, 10);
+        let slowest = hello_meanwhile(server, 10);
         assert!(
             slowest < Duration::from_secs(2),
             "slowest /hello: {slowest:?}"
@@ -159,7 +159,7 @@ fn a_handler_that_allocates_without_end_is_stopped_with_500() {
 fn traps_and_panics_are_500s_and_the_host_serves_on() {
     let (_turn, server) = server();
     let addr = server.addr;
-    let (responses, memory) = rss_around(&server, || {
+    let (responses, memory) = rss_around(server, || {
         concurrently(40, move |i| {
             let target = ["/fault/trap", "/fault/panic", "/hello", "/convert"][i % 4];
             (target, get(addr, target))
@@ -188,7 +188,7 @@ fn traps_and_panics_are_500s_and_the_host_serves_on() {
 fn a_response_over_32_mib_is_a_502_and_one_over_the_memory_limit_a_500() {
     let (_turn, server) = server();
     let addr = server.addr;
-    let ((fits, over, hoard), memory) = rss_around(&server, || {
+    let ((fits, over, hoard), memory) = rss_around(server, || {
         (
             get(addr, "/fault/huge?mib=20"),
             get(addr, "/fault/huge?mib=48"),

@@ -248,10 +248,10 @@ impl Group {
         if features.contains(&"api-key") {
             wanted.extend(manifest.api_key.iter().map(|k| k.keys.as_str()));
         }
-        if features.contains(&"jwt") {
-            if let Some(jwt) = &manifest.jwt {
-                wanted.extend(jwt.secret.iter().chain(&jwt.jwks).map(String::as_str));
-            }
+        if features.contains(&"jwt")
+            && let Some(jwt) = &manifest.jwt
+        {
+            wanted.extend(jwt.secret.iter().chain(&jwt.jwks).map(String::as_str));
         }
         let variables = manifest
             .variables

@@ -242,7 +242,7 @@ pub fn compose_checked(
                 anyhow!(ManifestError::Invalid(vec![Diagnostic {
                     location: handler.location.clone(),
                     message: error.to_string(),
-                    hint: Some(hint.into()),
+                    hint: Some(hint),
                 }]))
             }
             _ => anyhow!(error),

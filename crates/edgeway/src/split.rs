@@ -264,10 +264,10 @@ fn spin_manifest_text(
             let stores: Array = capabilities.key_value_stores.iter().collect();
             component["key_value_stores"] = value(stores);
         }
-        if capabilities.outbound_http {
-            if let Some(hosts) = gateway.get("allowed_outbound_hosts") {
-                component["allowed_outbound_hosts"] = hosts.clone();
-            }
+        if capabilities.outbound_http
+            && let Some(hosts) = gateway.get("allowed_outbound_hosts")
+        {
+            component["allowed_outbound_hosts"] = hosts.clone();
         }
         if !capabilities.variables.is_empty() {
             let mut variables = Table::new();
