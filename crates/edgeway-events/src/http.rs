@@ -1,5 +1,7 @@
 //! The CloudEvents HTTP protocol binding 1.0: binary mode (`ce-*` headers, the body is the
 //! data) and structured mode (`application/cloudevents+json`, the body is the event).
+use std::borrow::Cow;
+
 use crate::event::{Event, EventError, build, check_extension_name};
 
 /// The attributes of an event made from a request that is not a CloudEvent (a plain
@@ -93,27 +95,7 @@ pub fn from_http(
 }
 
 /// Header values of binary mode are percent-encoded where they are not printable ASCII
-/// (binding, 3.1.3.2); bad escapes are kept as they are.
+/// (binding, 3.1.3.2); a value with a bad escape is kept as it is.
 fn percent_decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (
-            bytes[i],
-            bytes.get(i + 1).copied().and_then(hex),
-            bytes.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(high), Some(low)) => {
-                out.push((high * 16 + low) as u8);
-                i += 3;
-            }
-            (byte, _, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    edgeway_router::percent_decode(value).map_or_else(|| value.to_owned(), Cow::into_owned)
 }

@@ -261,31 +261,42 @@ const INVALID: &[Case] = &[
 
 #[test]
 fn every_mistake_is_reported_where_it_is_with_a_hint() {
-    let file = manifest_path();
-    for (what, source, (line, column), message, hint) in INVALID {
-        let error = match parse(source) {
-            Ok(_) => panic!("{what}: accepted:\n{source}"),
-            Err(error) => error,
-        };
-        assert_eq!(error.diagnostics().len(), 1, "{what}: {error}");
-        let shown = error.to_string();
-        let (first, rest) = shown.split_once('\n').unwrap_or((&shown, ""));
-        let prefix = format!("{}:{line}:{column}: error: ", file.display());
-        assert!(
-            first.starts_with(&prefix),
-            "{what}: expected `{prefix}…`, got\n{shown}"
-        );
-        assert!(
-            first.contains(message),
-            "{what}: expected `{message}` in\n{shown}"
-        );
-        match hint {
-            Some(hint) => assert!(
-                rest.starts_with("  hint: ") && rest.contains(hint),
-                "{what}: expected hint `{hint}` in\n{shown}"
-            ),
-            None => assert_eq!(rest, "", "{what}: unexpected hint in\n{shown}"),
-        }
+    for &(what, source, place, message, hint) in INVALID {
+        assert_reported_once(what, source, place, message, hint);
+    }
+}
+
+/// `source` is refused with exactly one diagnostic: at `(line, column)`, saying `message`,
+/// with `hint` (or none).
+fn assert_reported_once(
+    what: &str,
+    source: &str,
+    (line, column): (usize, usize),
+    message: &str,
+    hint: Option<&str>,
+) {
+    let error = match parse(source) {
+        Ok(_) => panic!("{what}: accepted:\n{source}"),
+        Err(error) => error,
+    };
+    assert_eq!(error.diagnostics().len(), 1, "{what}: {error}");
+    let shown = error.to_string();
+    let (first, rest) = shown.split_once('\n').unwrap_or((&shown, ""));
+    let prefix = format!("{}:{line}:{column}: error: ", manifest_path().display());
+    assert!(
+        first.starts_with(&prefix),
+        "{what}: expected `{prefix}…`, got\n{shown}"
+    );
+    assert!(
+        first.contains(message),
+        "{what}: expected `{message}` in\n{shown}"
+    );
+    match hint {
+        Some(hint) => assert!(
+            rest.starts_with("  hint: ") && rest.contains(hint),
+            "{what}: expected hint `{hint}` in\n{shown}"
+        ),
+        None => assert_eq!(rest, "", "{what}: unexpected hint in\n{shown}"),
     }
 }
 

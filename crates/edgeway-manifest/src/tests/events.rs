@@ -163,32 +163,9 @@ const INVALID_EVENTS: &[Case] = &[
 
 #[test]
 fn event_mistakes_are_reported_where_they_are() {
-    let file = manifest_path();
-    for (what, lines, (line, column), message, hint) in INVALID_EVENTS {
+    for &(what, lines, place, message, hint) in INVALID_EVENTS {
         let source = format!("{}{lines}", events_app!());
-        let error = match parse(&source) {
-            Ok(_) => panic!("{what}: accepted:\n{source}"),
-            Err(error) => error,
-        };
-        let shown = error.to_string();
-        assert_eq!(error.diagnostics().len(), 1, "{what}: {shown}");
-        let (first, rest) = shown.split_once('\n').unwrap_or((&shown, ""));
-        let prefix = format!("{}:{line}:{column}: error: ", file.display());
-        assert!(
-            first.starts_with(&prefix),
-            "{what}: expected `{prefix}…`, got\n{shown}"
-        );
-        assert!(
-            first.contains(message),
-            "{what}: expected `{message}` in\n{shown}"
-        );
-        match hint {
-            Some(hint) => assert!(
-                rest.contains(hint),
-                "{what}: expected hint `{hint}` in\n{shown}"
-            ),
-            None => assert_eq!(rest, "", "{what}: unexpected hint in\n{shown}"),
-        }
+        assert_reported_once(what, &source, place, message, hint);
     }
 }
 
