@@ -319,20 +319,69 @@ fn check_schedules(
 }
 
 /// A cron expression with seconds: 5 fields get `0` seconds in front; the result must parse.
+/// Days of the week are numbered as in Unix cron (0 or 7 is Sunday, 1 Monday) and written
+/// out for the `cron` crate, which numbers Sunday 1.
 pub fn normalise_cron(expression: &str) -> Result<String, String> {
-    let fields: Vec<&str> = expression.split_whitespace().collect();
-    let cron = match fields.len() {
-        5 => format!("0 {}", fields.join(" ")),
-        6 | 7 => fields.join(" "),
+    let mut fields: Vec<String> = expression.split_whitespace().map(str::to_owned).collect();
+    let day_of_week = match fields.len() {
+        5 => {
+            fields.insert(0, "0".into());
+            5
+        }
+        6 | 7 => 5,
         n => {
             return Err(format!(
                 "`{expression}` has {n} fields; cron expressions have 5 or 6"
             ));
         }
     };
+    fields[day_of_week] = cron_days(&fields[day_of_week])
+        .map_err(|reason| format!("`{expression}`: day of the week {reason}"))?;
+    let cron = fields.join(" ");
     cron::Schedule::from_str(&cron)
         .map_err(|error| format!("`{expression}` is not a cron expression: {error}"))?;
     Ok(cron)
+}
+
+/// A day-of-week field from Unix numbering (0–7, Sunday 0 or 7) to the `cron` crate's (1–7,
+/// Sunday 1). Names (`MON-FRI`) and `*` stay as written.
+fn cron_days(field: &str) -> Result<String, String> {
+    let day = |text: &str| -> Result<Option<u32>, String> {
+        match text.parse::<u32>() {
+            Ok(day @ 0..=7) => Ok(Some(day)),
+            Ok(day) => Err(format!("`{day}` is not 0 to 7")),
+            Err(_) => Ok(None),
+        }
+    };
+    let items: Result<Vec<String>, String> = field
+        .split(',')
+        .map(|item| {
+            let (range, step) = match item.split_once('/') {
+                Some((range, step)) => (range, Some(step)),
+                None => (item, None),
+            };
+            let step = step.map_or(String::new(), |s| format!("/{s}"));
+            let shifted = match range.split_once('-') {
+                Some((from, to)) => match (day(from)?, day(to)?) {
+                    (Some(from), Some(7)) if step.is_empty() && from > 0 => {
+                        format!("{}-7,1", from + 1)
+                    }
+                    (Some(0), Some(7)) => format!("1-7{step}"),
+                    (Some(_), Some(7)) => {
+                        return Err(format!("`{item}`: end the range at 6, or list Sunday as 0"));
+                    }
+                    (Some(from), Some(to)) => format!("{}-{}{step}", from + 1, to + 1),
+                    _ => format!("{range}{step}"),
+                },
+                None => match day(range)? {
+                    Some(day) => format!("{}{step}", day % 7 + 1),
+                    None => format!("{range}{step}"),
+                },
+            };
+            Ok(shifted)
+        })
+        .collect();
+    Ok(items?.join(","))
 }
 
 fn check_subscriptions(

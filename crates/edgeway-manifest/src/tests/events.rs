@@ -203,3 +203,36 @@ fn a_subscriber_import_may_not_clash_with_a_handler_name() {
         "{shown}"
     );
 }
+
+#[test]
+fn days_of_the_week_count_as_in_unix_cron() {
+    use std::str::FromStr;
+    let cases = [
+        ("0 9 * * 1-5", "0 0 9 * * 2-6"),
+        ("0 9 * * 0", "0 0 9 * * 1"),
+        ("0 9 * * 7", "0 0 9 * * 1"),
+        ("0 9 * * 5-7", "0 0 9 * * 6-7,1"),
+        ("0 9 * * 0-7", "0 0 9 * * 1-7"),
+        ("0 9 * * */2", "0 0 9 * * */2"),
+        ("0 9 * * 1,3", "0 0 9 * * 2,4"),
+        ("0 9 * * MON-FRI", "0 0 9 * * MON-FRI"),
+        ("*/10 * * * * *", "*/10 * * * * *"),
+    ];
+    for (written, normalised) in cases {
+        assert_eq!(
+            crate::normalise_cron(written).as_deref(),
+            Ok(normalised),
+            "{written}"
+        );
+    }
+    // Monday 1 in Unix numbering is Monday: the next tick after a Sunday is the next day.
+    let monday = cron::Schedule::from_str(&crate::normalise_cron("0 9 * * 1").unwrap()).unwrap();
+    let sunday = chrono::DateTime::parse_from_rfc3339("2026-11-29T12:00:00Z")
+        .unwrap()
+        .to_utc();
+    let next = monday.after(&sunday).next().unwrap();
+    assert_eq!(next.to_rfc3339(), "2026-11-30T09:00:00+00:00");
+    for bad in ["0 9 * * 8", "0 9 * * 3-7/2"] {
+        assert!(crate::normalise_cron(bad).is_err(), "{bad}");
+    }
+}
