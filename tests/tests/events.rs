@@ -124,6 +124,8 @@ fn a_webhook_in_binary_mode_delivers_every_attribute() {
     assert_eq!(log[0]["outcome"], "ok");
     assert_eq!(log[0]["attempt"], 1);
     assert_eq!(log[0]["type"], "com.example.order.created");
+    assert_eq!(log[0]["source"], "/shop/eu");
+    assert_eq!(log[0]["subscription"], "webhook:orders");
     assert!(log[0]["duration_us"].is_u64());
 }
 

@@ -232,6 +232,7 @@ fn deliver(
         let line = Attempt {
             time: &time,
             event,
+            subscription: subscription.source,
             handler,
             attempt,
             outcome,

@@ -57,6 +57,9 @@ pub struct Attempt<'a> {
     pub time: &'a str,
     /// The event.
     pub event: &'a Event,
+    /// The subscription's source (`webhook:orders`): where edgeway received the event, which
+    /// the event's own `source` need not say.
+    pub subscription: &'a str,
     /// The subscriber.
     pub handler: &'a str,
     /// 1 for the first attempt.
@@ -77,6 +80,7 @@ impl Attempt<'_> {
             "event_id": self.event.id,
             "source": self.event.source,
             "type": self.event.ty,
+            "subscription": self.subscription,
             "handler": self.handler,
             "attempt": self.attempt,
             "outcome": match self.outcome {

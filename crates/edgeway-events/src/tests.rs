@@ -246,6 +246,7 @@ fn attempts_log_one_json_line() {
     let line = Attempt {
         time: "2026-11-27T12:00:00Z",
         event: &event,
+        subscription: "redis:orders",
         handler: "audit",
         attempt: 2,
         outcome: Outcome::DeadLetter,
@@ -257,6 +258,7 @@ fn attempts_log_one_json_line() {
     assert_eq!(value["event_id"], "id-1");
     assert_eq!(value["source"], "redis:orders");
     assert_eq!(value["type"], "edgeway.redis.message");
+    assert_eq!(value["subscription"], "redis:orders");
     assert_eq!(value["handler"], "audit");
     assert_eq!(value["attempt"], 2);
     assert_eq!(value["outcome"], "dead-letter");

@@ -1,7 +1,8 @@
-//! `edgeway routes`: the route table as the gateway will match it, with each route's policies.
+//! `edgeway routes`: the route table as the gateway will match it, with each route's policies;
+//! then the event subscriptions, each with the way its events come in.
 use std::path::Path;
 
-use edgeway_manifest::{AuthDecl, Manifest, RouteSettings};
+use edgeway_manifest::{AuthDecl, Manifest, RouteSettings, Source, Subscription};
 use edgeway_router::Methods;
 
 pub fn print(manifest_path: &Path) -> anyhow::Result<()> {
@@ -20,8 +21,31 @@ pub fn print(manifest_path: &Path) -> anyhow::Result<()> {
             ]
         })
         .collect();
-    let header = ["METHODS", "PATH", "HANDLER", "POLICIES"];
-    let widths: Vec<usize> = (0..4)
+    table(["METHODS", "PATH", "HANDLER", "POLICIES"], rows);
+    let events = &manifest.events;
+    if !events.subscriptions.is_empty() {
+        println!();
+        let rows = events
+            .subscriptions
+            .iter()
+            .map(|subscription| {
+                [
+                    subscription.source.to_string(),
+                    subscription.handler.clone(),
+                    types(subscription),
+                    retry(subscription),
+                    entry(&manifest, &subscription.source),
+                ]
+            })
+            .collect();
+        table(["SOURCE", "HANDLER", "TYPES", "RETRY", "ENTRY"], rows);
+    }
+    Ok(())
+}
+
+/// Prints `rows` under `header`, in columns.
+fn table<const N: usize>(header: [&str; N], rows: Vec<[String; N]>) {
+    let widths: Vec<usize> = (0..N)
         .map(|c| {
             rows.iter()
                 .map(|row| row[c].len())
@@ -38,7 +62,56 @@ pub fn print(manifest_path: &Path) -> anyhow::Result<()> {
             .collect();
         println!("{}", cells.join("  ").trim_end());
     }
-    Ok(())
+}
+
+fn types(subscription: &Subscription) -> String {
+    if subscription.types.is_empty() {
+        "*".into()
+    } else {
+        subscription.types.join(",")
+    }
+}
+
+fn retry(subscription: &Subscription) -> String {
+    match subscription.attempts {
+        1 => "1 attempt".into(),
+        n => format!("{n} attempts, from {}ms", subscription.backoff_ms),
+    }
+}
+
+/// How events of `source` reach the gateway.
+fn entry(manifest: &Manifest, source: &Source) -> String {
+    let events = &manifest.events;
+    match source {
+        Source::Webhook(topic) => {
+            let webhook = events
+                .webhook
+                .as_ref()
+                .expect("webhook sources have an endpoint");
+            format!(
+                "POST {}/{topic} ({})",
+                webhook.path,
+                policies(&webhook.settings)
+            )
+        }
+        Source::Schedule(name) => {
+            let cron = events
+                .schedules
+                .iter()
+                .find(|s| &s.name == name)
+                .map_or("", |s| s.cron.as_str());
+            format!("POST {}/{name} (cron \"{cron}\")", events.schedule_path)
+        }
+        Source::Redis(channel) => {
+            let components: Vec<&str> = events
+                .redis
+                .iter()
+                .filter(|t| &t.channel == channel)
+                .map(|t| t.component.as_str())
+                .collect();
+            format!("Redis trigger ({})", components.join(", "))
+        }
+    }
 }
 
 /// `ANY`, or the names joined by commas (one word, for readers and scripts alike).
