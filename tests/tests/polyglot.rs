@@ -267,6 +267,7 @@ impl TempRepo {
             "crates/edgeway-sdk",
             "crates/edgeway-sdk-python",
             "crates/edgeway-sdk-js",
+            "crates/edgeway-events",
             "crates/edgeway-manifest",
             "crates/edgeway-openapi",
             "crates/edgeway-router",
