@@ -16,7 +16,19 @@ pub struct Reply {
 /// A problem response. `kind` names the problem type (`urn:edgeway:problem:<kind>`) so
 /// clients can tell problems apart without parsing the text.
 fn problem(head: &Head, status: u16, kind: &str, title: &str, detail: &str) -> Reply {
-    let body = json!({
+    problem_with(head, status, kind, title, detail, [])
+}
+
+/// A problem response with extension members beside the standard ones.
+fn problem_with<const N: usize>(
+    head: &Head,
+    status: u16,
+    kind: &str,
+    title: &str,
+    detail: &str,
+    members: [(&str, serde_json::Value); N],
+) -> Reply {
+    let mut body = json!({
         "type": format!("urn:edgeway:problem:{kind}"),
         "title": title,
         "status": status,
@@ -24,6 +36,9 @@ fn problem(head: &Head, status: u16, kind: &str, title: &str, detail: &str) -> R
         "instance": head.path,
         "request_id": head.request_id,
     });
+    for (name, value) in members {
+        body[name] = value;
+    }
     Reply {
         status,
         headers: vec![("content-type".into(), b"application/problem+json".to_vec())],
@@ -138,14 +153,19 @@ pub fn delivery_failed(
         "the event was not handled by {}; it was written to the dead letters",
         names.join(", ")
     );
-    let mut reply = problem(head, 502, "delivery-failed", "Bad Gateway", &detail);
-    let mut body: serde_json::Value =
-        serde_json::from_slice(&reply.body).expect("problem bodies are JSON");
-    body["id"] = event_id.into();
-    body["delivered"] = delivered.into();
-    body["failed"] = failed.into();
-    reply.body = body.to_string().into_bytes();
-    reply
+    let members = [
+        ("id", event_id.into()),
+        ("delivered", delivered.into()),
+        ("failed", failed.into()),
+    ];
+    problem_with(
+        head,
+        502,
+        "delivery-failed",
+        "Bad Gateway",
+        &detail,
+        members,
+    )
 }
 
 pub fn too_many_requests(head: &Head, retry_after: u64) -> Reply {
@@ -297,10 +317,13 @@ pub fn invalid_request(head: &Head, errors: Vec<serde_json::Value>) -> Reply {
         errors.len(),
         if errors.len() == 1 { "" } else { "s" }
     );
-    let mut reply = problem(head, 400, "invalid-request", "Bad Request", &detail);
-    let mut body: serde_json::Value =
-        serde_json::from_slice(&reply.body).expect("problem() writes JSON");
-    body["errors"] = serde_json::Value::Array(errors);
-    reply.body = body.to_string().into_bytes();
-    reply
+    let members = [("errors", serde_json::Value::Array(errors))];
+    problem_with(
+        head,
+        400,
+        "invalid-request",
+        "Bad Request",
+        &detail,
+        members,
+    )
 }

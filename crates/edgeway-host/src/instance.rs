@@ -132,9 +132,9 @@ impl Runner {
                     self.pre.engine(),
                     &self.shared,
                     self.max_memory_bytes,
+                    &id,
                     deadline,
                 );
-                store.data().current.set(id.clone());
                 match self.pre.instantiate_async(&mut store).await {
                     Ok(proxy) => Warm {
                         store,

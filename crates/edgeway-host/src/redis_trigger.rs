@@ -98,9 +98,9 @@ impl RedisRunner {
             self.pre.engine(),
             &self.shared,
             self.max_memory_bytes,
+            &id,
             deadline,
         );
-        store.data().current.set(id.clone());
         let run = async {
             let handler = self.pre.instantiate_async(&mut store).await?;
             handler

@@ -12,7 +12,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 
 use crate::config_store::{self, ConfigView, Variables};
-use crate::guest_output::{CurrentRequest, GuestOutput};
+use crate::guest_output::{CurrentRequest, GuestOutput, RequestId};
 use crate::key_value::{self, KeyValueStores, KeyValueView};
 
 /// What all instances of the component share.
@@ -85,15 +85,17 @@ pub(crate) fn add_to_linker(linker: &mut Linker<StoreData>) -> wasmtime::Result<
 }
 
 /// Creates a store for one instance, with the memory limit and the deadline
-/// check installed, and `deadline` as the first request's deadline (it must be
+/// check installed, and `id` and `deadline` as the first request's (they must be
 /// set before instantiation, which may already run guest code).
 pub(crate) fn new_store(
     engine: &Engine,
     shared: &Shared,
     max_memory_bytes: usize,
+    id: &RequestId,
     deadline: Instant,
 ) -> Store<StoreData> {
     let current = CurrentRequest::default();
+    current.set(id.clone());
     // Nothing is inherited: no environment, arguments, preopened directories
     // or network. Guest stdout and stderr go to the host's stderr, labelled.
     let wasi = WasiCtxBuilder::new()
