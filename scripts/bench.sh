@@ -71,9 +71,11 @@ example() {
 GW1=$(generated bench-gw1 1 plain)
 GW1P=$(generated bench-gw1-policies 1 policies)
 GW10=$(generated bench-gw10 10 plain)
+# 30 handlers: the most a single component can hold (31 linear memories with the gateway's).
+GW30=$(generated bench-gw30 30 plain)
 GW50=$(generated bench-gw50 50 plain)
 EXAMPLE=$(example)
-for m in "$GW1" "$GW1P" "$GW10" "$EXAMPLE"; do "$EDGEWAY" build --manifest "$m" 2>&1 | tail -1; done
+for m in "$GW1" "$GW1P" "$GW10" "$GW30" "$EXAMPLE"; do "$EDGEWAY" build --manifest "$m" 2>&1 | tail -1; done
 SPLIT_APPS=("$GW1" "$GW10")
 if [ "$SPLIT50" = 1 ]; then SPLIT_APPS+=("$GW50"); fi
 for m in "${SPLIT_APPS[@]}"; do "$EDGEWAY" build --split --manifest "$m" 2>&1 | tail -1; done
@@ -119,6 +121,8 @@ variants=(
   "gateway + 10 handlers, first route, fresh|edgeway|$GW10|/h1|--reuse 1"
   "gateway + 10 handlers, last route, fresh|edgeway|$GW10|/h10|--reuse 1"
   "gateway + 10 handlers, last route, reuse 100|edgeway|$GW10|/h10|--reuse 100"
+  "gateway + 30 handlers, last route, fresh|edgeway|$GW30|/h30|--reuse 1"
+  "gateway + 30 handlers, last route, reuse 100|edgeway|$GW30|/h30|--reuse 100"
   "split, 1 handler, fresh|edgeway|$GW1|/h1|--split --reuse 1"
   "split, 10 handlers, last route, fresh|edgeway|$GW10|/h10|--split --reuse 1"
   "split, 50 handlers, first route, fresh|edgeway|$GW50|/h1|--split --reuse 1"

@@ -34,10 +34,8 @@ pub fn serve(head: &Head, trail: &mut Trail) -> Option<Result<Reply, Reply>> {
         let allowed = edgeway_router::Methods::GET.allowed();
         return Some(Err(crate::problem::method_not_allowed(head, allowed)));
     }
-    if protected {
-        if let Err(refused) = auth::authenticate(head, &app::DESCRIBE_POLICY) {
-            return Some(Err(refused));
-        }
+    if protected && let Err(refused) = auth::authenticate(head, &app::DESCRIBE_POLICY) {
+        return Some(Err(refused));
     }
     let mut headers = vec![("content-type".to_owned(), content_type.as_bytes().to_vec())];
     if !protected {

@@ -88,7 +88,6 @@ pub async fn answer(
             }
             crate::admit(head, webhook.path, &webhook.policy, route_headers)?;
             let body = request::read_body(head, incoming, webhook.policy.body_limit)
-                .await
                 .map_err(|error| problem::body_error(head, error, webhook.policy.body_limit))?;
             trail.request_bytes = body.len() as u64;
             let fallback = Fallback {

@@ -167,7 +167,6 @@ async fn call(
     let caller = admit(head, found.pattern, policy, route_headers)?;
     let params = request::decode_params(&found.params).ok_or_else(|| problem::bad_path(head))?;
     let body = request::read_body(head, incoming, policy.body_limit)
-        .await
         .map_err(|error| problem::body_error(head, error, policy.body_limit))?;
     trail.request_bytes = body.len() as u64;
     #[cfg(feature = "validation")]

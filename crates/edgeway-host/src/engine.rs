@@ -64,7 +64,8 @@ fn config(pooling: bool) -> Config {
     config
 }
 
-/// The pool Spin configures when no `SPIN_WASMTIME_*` variable overrides it.
+/// The pool Spin configures when no `SPIN_WASMTIME_*` variable overrides it, plus
+/// one reset strategy that changes no limit and no behaviour a guest can see.
 fn pooling_config() -> PoolingAllocationConfig {
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(MAX_INSTANCES)
@@ -82,7 +83,12 @@ fn pooling_config() -> PoolingAllocationConfig {
         .max_memories_per_module(2)
         .max_memory_size(4 << 30)
         .linear_memory_keep_resident(2 * MIB)
-        .table_keep_resident(MIB / 2);
+        .table_keep_resident(MIB / 2)
+        // Where the kernel offers it (Linux 6.7+), reset only the pages an instance
+        // actually touched instead of `memset`ting the first `keep_resident` bytes of
+        // every memory: measured +15% requests/s for gateway + 1 handler with a fresh
+        // instance per request (BENCHMARKS.md). Elsewhere `Auto` keeps the plain reset.
+        .pagemap_scan(wasmtime::Enabled::Auto);
     pool
 }
 
