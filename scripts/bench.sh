@@ -3,8 +3,8 @@
 #
 #   scripts/bench.sh                      # ROUNDS=2, DURATION=5 (seconds per variant per round)
 #   ROUNDS=3 DURATION=10 scripts/bench.sh
-#   SPLIT50=0 scripts/bench.sh            # without the 50-handler split app (its first build
-#                                         # generates 50 gateways: minutes on a busy machine)
+#   SPLIT50=0 scripts/bench.sh            # without the 50-handler split app (its build
+#                                         # generates 50 gateways: ~2 minutes on 2 idle cores)
 #
 # Every variant is started on loopback, driven with wrk (`-t1 -c8 --latency`), and stopped;
 # the rounds interleave the variants, so a neighbour's build slows all of them alike. One
