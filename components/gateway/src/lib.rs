@@ -81,10 +81,9 @@ async fn handle(incoming: IncomingRequest, out: ResponseOutparam) {
     reply
         .headers
         .push(("x-request-id".into(), head.request_id.clone().into_bytes()));
-    reply.headers.push((
-        "traceparent".into(),
-        head.traceparent.to_string().into_bytes(),
-    ));
+    reply
+        .headers
+        .push(("traceparent".into(), head.traceparent.clone().into_bytes()));
     if head.method == "HEAD" {
         reply.body.clear();
     } else {

@@ -16,8 +16,9 @@ pub struct Head {
     pub query: String,
     pub headers: Vec<(String, String)>,
     pub request_id: String,
-    /// The gateway's span: a child of the caller's `traceparent`, or a new trace.
-    pub traceparent: Traceparent,
+    /// The gateway's span as a `traceparent` value: a child of the caller's, or a new trace.
+    /// Written once here, since the response and the handler's context both carry it.
+    pub traceparent: String,
     pub client_addr: String,
 }
 
@@ -43,7 +44,8 @@ impl Head {
         let traceparent = match header("traceparent").and_then(Traceparent::parse) {
             Some(parent) => parent.child(platform::random()),
             None => Traceparent::start(platform::random(), platform::random()),
-        };
+        }
+        .to_string();
         let client_addr = header("spin-client-addr").unwrap_or_default().to_owned();
         Head {
             method,
@@ -80,7 +82,7 @@ impl Head {
                 route: route.to_owned(),
                 client_addr: self.client_addr.clone(),
                 caller,
-                traceparent: self.traceparent.to_string(),
+                traceparent: self.traceparent.clone(),
             },
         }
     }
