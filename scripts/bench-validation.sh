@@ -19,7 +19,7 @@ name = "bench-validation"
 [component.gateway]
 source = "out/bench-validation.wasm"
 [component.gateway.tool.edgeway.handlers]
-echo = { path = "../../../components/echo" }
+echo = { path = "../../../components/examples/echo" }
 [component.gateway.tool.edgeway.routes]
 "POST /plain" = "echo"
 [component.gateway.tool.edgeway.routes."POST /checked"]

@@ -48,7 +48,7 @@ generated() { # name, N, plain|policies
       echo 'keys = "api_keys"'
     fi
     echo "[component.gateway.tool.edgeway.handlers]"
-    for i in $(seq 1 "$2"); do echo "h$i = { path = \"../../../components/greet\" }"; done
+    for i in $(seq 1 "$2"); do echo "h$i = { path = \"../../../components/examples/greet\" }"; done
     echo "[component.gateway.tool.edgeway.routes]"
     for i in $(seq 1 "$2"); do
       if [ "$3" = policies ]; then

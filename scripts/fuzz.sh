@@ -5,9 +5,9 @@
 #   scripts/fuzz.sh router 600      # one target, 10 minutes
 #   scripts/fuzz.sh all 600         # every target in turn, 10 minutes each
 #
-# Targets: router, manifest, auth, request_id (fuzz/fuzz_targets). Seeds are in
-# fuzz/corpus/<target>; what libFuzzer finds on the way goes to a scratch corpus under
-# target/fuzz-corpus/<target>, and a crashing input to fuzz/artifacts/<target>. libFuzzer
+# Targets: router, manifest, auth, request_id (tests/fuzz/fuzz_targets). Seeds are in
+# tests/fuzz/corpus/<target>; what libFuzzer finds on the way goes to a scratch corpus under
+# target/fuzz-corpus/<target>, and a crashing input to tests/fuzz/artifacts/<target>. libFuzzer
 # needs nightly `-Z` flags: the `nightly` toolchain when rustup has it, otherwise stable with
 # RUSTC_BOOTSTRAP=1. One job, one worker, niced: the fuzzer shares the machine.
 set -euo pipefail
@@ -42,7 +42,7 @@ fi
 # it is kept as target/fuzz-logs/<target>.log and its summary printed.
 logs="$root/target/fuzz-logs"
 mkdir -p "$logs"
-cd fuzz
+cd tests/fuzz
 failed=()
 for name in "${selected[@]}"; do
     scratch="$root/target/fuzz-corpus/$name"
@@ -62,7 +62,7 @@ for name in "${selected[@]}"; do
             status=1
         fi
     fi
-    echo "== $name: $( ((status == 0)) && echo 'no findings' || echo "FAILED, see $logs/$name.log and fuzz/artifacts/$name")"
+    echo "== $name: $( ((status == 0)) && echo 'no findings' || echo "FAILED, see $logs/$name.log and tests/fuzz/artifacts/$name")"
     ((status == 0)) || failed+=("$name")
 done
 if ((${#failed[@]})); then

@@ -24,7 +24,7 @@ fn run(args: &[&str]) -> (Output, String) {
 ///
 /// ```text
 /// 5  source = "<dir>/app.wasm"
-/// 7  greet = { path = "<repo>/components/greet" }
+/// 7  greet = { path = "<repo>/components/examples/greet" }
 /// 8  <handler line>
 /// 9  [component.gateway.tool.edgeway.routes]
 /// ```
@@ -52,7 +52,7 @@ impl TempApp {
              [component.gateway.tool.edgeway.routes]\n\
              {routes}",
             output = app.output().display(),
-            greet = repo.join("components/greet").display(),
+            greet = repo.join("components/examples/greet").display(),
         );
         std::fs::write(app.manifest(), text).unwrap();
         app
@@ -164,7 +164,7 @@ fn broken_manifest_fails_with_its_location_and_a_hint_before_building() {
     for (i, (what, routes, at, message, hint)) in table.into_iter().enumerate() {
         let app = TempApp::new(
             &format!("broken-{i}"),
-            &handler("echo", "components/echo"),
+            &handler("echo", "components/examples/echo"),
             routes,
         );
         for command in ["build", "routes"] {

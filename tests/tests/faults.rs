@@ -1,4 +1,4 @@
-//! Handlers that fail on purpose (components/fault): each gets a bounded, clear answer, other
+//! Handlers that fail on purpose (tests/handlers/fault): each gets a bounded, clear answer, other
 //! routes keep answering while it fails and after, and the host's memory (RSS, read from
 //! /proc) comes back to where it was.
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,5 +1,5 @@
 //! What one handler can reach of another's state and of the app's configuration: not its
-//! memory, not its keys, and no variable it was not given. `snoop` (components/snoop) is one
+//! memory, not its keys, and no variable it was not given. `snoop` (tests/handlers/snoop) is one
 //! component the test app declares twice, as `snoop-a` (given `snoop_greeting`) and
 //! `snoop-b` (given nothing).
 use std::path::{Path, PathBuf};

@@ -168,7 +168,7 @@ fn the_document_can_move_and_be_protected_by_the_apps_auth() {
          [component.gateway.tool.edgeway.routes]\n\"GET /hello\" = \"greet\"\n\
          [component.gateway.tool.edgeway.openapi]\npath = \"/spec.json\"\nauth = \"api-key\"\n",
         dir.join("app.wasm").display(),
-        repo_root().join("components/greet").display()
+        repo_root().join("components/examples/greet").display()
     );
     std::fs::write(&manifest, text).unwrap();
     let server = Server::start(&manifest, &[], &[]);

@@ -250,7 +250,7 @@ source = "target/edgeway/new-app.wasm"
 
 # The handlers.
 [component.gateway.tool.edgeway.handlers]
-greet = { path = "components/greet" }   # Rust
+greet = { path = "components/examples/greet" }   # Rust
 
 # The routes.
 [component.gateway.tool.edgeway.routes]
@@ -275,7 +275,7 @@ impl TempRepo {
             "components/.cargo",
             "components/Cargo.lock",
             "components/gateway",
-            "components/greet",
+            "components/examples/greet",
         ] {
             copy(&root.join(path), &dir.join(path));
         }
@@ -291,7 +291,7 @@ impl TempRepo {
         edit(
             "components/Cargo.toml",
             "members = ",
-            "members = [\"gateway\", \"greet\"]",
+            "members = [\"gateway\", \"examples/greet\"]",
         );
         std::fs::write(dir.join("spin.toml"), APP).unwrap();
         TempRepo { dir }
@@ -378,7 +378,7 @@ fn edgeway_new_scaffolds_handlers_that_pass_their_tests_build_and_serve() {
     assert_eq!(manifest, expected);
     let members = std::fs::read_to_string(app.dir.join("components/Cargo.toml")).unwrap();
     assert!(
-        members.contains("members = [\"gateway\", \"greet\", \"hello-rs\"]"),
+        members.contains("members = [\"gateway\", \"examples/greet\", \"hello-rs\"]"),
         "{members}"
     );
 

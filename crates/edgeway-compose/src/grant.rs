@@ -1,6 +1,6 @@
 //! Writing a handler's grant into an isolation adapter.
 //!
-//! Each adapter (`components/isolation`) is built once and holds a fixed region that its
+//! Each adapter (`components/adapters`) is built once and holds a fixed region that its
 //! `isolation-grant` crate reads at run time: [`MARKER`], a little-endian `u32` length, then
 //! that many bytes of UTF-8, the handler's name and each granted variable on a line of its
 //! own. Composing an adapter for a handler fills the region in. The bytes of a core module's

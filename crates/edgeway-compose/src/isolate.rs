@@ -18,10 +18,10 @@ use crate::{ComposeError, write_grant};
 /// The adapters, and what each handler is granted.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Isolation<'a> {
-    /// The key-value adapter (`components/isolation/key-value`), for handlers that import
+    /// The key-value adapter (`components/adapters/key-value`), for handlers that import
     /// `wasi:keyvalue`.
     pub key_value: Option<&'a [u8]>,
-    /// The config adapter (`components/isolation/config`), for handlers that import
+    /// The config adapter (`components/adapters/config`), for handlers that import
     /// `wasi:config`.
     pub config: Option<&'a [u8]>,
     /// The variables each handler may read; a handler not listed may read none.

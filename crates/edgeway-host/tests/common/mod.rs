@@ -42,7 +42,7 @@ pub fn component(name: &str) -> PathBuf {
     repo_root().join(format!("target/wasm32-wasip2/release/{name}.wasm"))
 }
 
-/// `components/redis-probe`: Redis and HTTP handler writing to the store `default`.
+/// `tests/handlers/redis-probe`: Redis and HTTP handler writing to the store `default`.
 pub fn probe() -> PathBuf {
     component("redis_probe")
 }

@@ -14,7 +14,7 @@ use serde_json::json;
 
 mod config {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "../../../wit",
         inline: r#"
             package edgeway:snoop;
             world config { import wasi:config/store@0.2.0-draft-2024-09-27; }

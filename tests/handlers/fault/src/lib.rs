@@ -64,7 +64,7 @@ impl Handler for Fault {
             other => Err(Problem::new(
                 404,
                 "Unknown fault",
-                format!("no fault named {other:?}; see components/fault/src/lib.rs"),
+                format!("no fault named {other:?}; see tests/handlers/fault/src/lib.rs"),
             )),
         }
     }
