@@ -45,7 +45,7 @@ fn the_corpus_covers_every_path_rule_and_every_protected_route() {
         .iter()
         .filter_map(|c| c.name.strip_prefix("path.")?.split('.').next())
         .collect();
-    // The rules of README.md, "Path normalisation".
+    // The rules of docs/manifest.md, "Path normalisation".
     for rule in [
         "dot-segment",
         "empty-segment",

@@ -69,7 +69,7 @@ pub fn method_not_allowed(head: &Head, allowed: Methods) -> Reply {
     reply
 }
 
-/// The path was refused before routing (README, "Path normalisation").
+/// The path was refused before routing (docs/manifest.md, "Path normalisation").
 pub fn invalid_path(head: &Head, error: edgeway_router::PathError) -> Reply {
     let detail = format!("the path cannot be routed: {error}");
     problem(head, 400, "invalid-path", "Bad Request", &detail)

@@ -119,7 +119,7 @@ pub enum BodyError {
 ///
 /// Blocking reads, because the instance serves this one request and has nothing else to
 /// run meanwhile: an empty body takes one read instead of a read, a pollable and a round
-/// through the executor (measured ×1.05 requests/s on a GET, BENCHMARKS.md).
+/// through the executor (measured ×1.05 requests/s on a GET, docs/benchmarks.md).
 pub fn read_body(head: &Head, incoming: IncomingRequest, limit: u64) -> Result<Vec<u8>, BodyError> {
     let declared = head
         .header("content-length")

@@ -87,7 +87,7 @@ fn pooling_config() -> PoolingAllocationConfig {
         // Where the kernel offers it (Linux 6.7+), reset only the pages an instance
         // actually touched instead of `memset`ting the first `keep_resident` bytes of
         // every memory: measured +15% requests/s for gateway + 1 handler with a fresh
-        // instance per request (BENCHMARKS.md). Elsewhere `Auto` keeps the plain reset.
+        // instance per request (docs/benchmarks.md). Elsewhere `Auto` keeps the plain reset.
         .pagemap_scan(wasmtime::Enabled::Auto);
     pool
 }

@@ -34,7 +34,7 @@ enum Command {
     /// Build every handler and the gateway, and compose them into the app's component.
     Build {
         /// Write a split deployment instead: one Spin component per group of routes, under
-        /// target/edgeway/split/<app>/ (see the README, "Split deployment").
+        /// target/edgeway/split/<app>/ (see docs/split.md).
         #[arg(long)]
         split: bool,
     },
