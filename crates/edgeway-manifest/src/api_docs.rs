@@ -11,7 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::RouteDecl;
-use crate::load::Checker;
+use crate::check::Checker;
 use crate::policies::{AuthDecl, RawSettings, RouteSettings};
 
 /// How the API is described and where the description is served.

@@ -297,7 +297,7 @@ pub fn reason(status: &str) -> &'static str {
 
 /// Operation ids name one operation each in the whole document.
 pub(crate) fn check_operation_ids(
-    checker: &mut crate::load::Checker<'_>,
+    checker: &mut crate::check::Checker<'_>,
     routes: &[crate::RouteDecl],
 ) {
     let mut seen: Vec<(&str, usize)> = Vec::new();

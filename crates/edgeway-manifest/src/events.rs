@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::load::Checker;
+use crate::check::Checker;
 use crate::policies::{RawSettings, RouteSettings};
 use crate::{Handler, Location};
 

@@ -3,7 +3,7 @@
 //! name; each must be one of the variables the serving component passes
 //! (`[component.<id>.variables]`), the only ones the host hands the composed app.
 use crate::Handler;
-use crate::load::Checker;
+use crate::check::Checker;
 
 /// Checks that every variable granted to a handler is one the component passes.
 pub(crate) fn check_granted_variables(

@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 mod api_docs;
+mod check;
 mod describe;
 mod diagnostic;
 mod events;

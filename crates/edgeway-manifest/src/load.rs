@@ -5,14 +5,13 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::api_docs::{AppInfo, RawApiDocs, check_api_docs};
+use crate::check::Checker;
 use crate::events::{
     EventContext, RawEvents, RawRedisTrigger, RawSubscription, check_events, check_paths,
 };
 use crate::policies::{ApiKeySettings, JwtSettings, RawSettings, RouteSettings};
 use crate::routes::{Capabilities, check_policy_settings, check_routes};
-use crate::{
-    AppVariable, Diagnostic, Handler, Language, Location, Manifest, ManifestError, Variables,
-};
+use crate::{AppVariable, Handler, Language, Manifest, ManifestError, Variables};
 
 #[derive(Deserialize)]
 struct RawManifest {
@@ -104,49 +103,6 @@ struct RawHandler {
     variables: Vec<String>,
 }
 
-/// Collects diagnostics against one file.
-pub(crate) struct Checker<'s> {
-    pub(crate) file: &'s Path,
-    source: &'s str,
-    pub(crate) found: Vec<Diagnostic>,
-}
-
-impl Checker<'_> {
-    pub(crate) fn location(&self, offset: usize) -> Location {
-        Location::at(self.file, self.source, offset)
-    }
-
-    /// Where `key = ` is written inside the value at `span` (a route's inline table), so a
-    /// diagnostic can point at it; the value's start if it cannot be found.
-    pub(crate) fn key_offset(&self, span: std::ops::Range<usize>, key: &str) -> usize {
-        let text = self.source.get(span.clone()).unwrap_or_default();
-        let mut from = 0;
-        while let Some(found) = text[from..].find(key) {
-            let at = from + found;
-            let before = text[..at].chars().next_back();
-            let after = text[at + key.len()..].trim_start();
-            if before.is_none_or(|c| !(c.is_alphanumeric() || c == '_')) && after.starts_with('=') {
-                return span.start + at;
-            }
-            from = at + key.len();
-        }
-        span.start
-    }
-
-    pub(crate) fn error(&mut self, offset: usize, message: String, hint: Option<String>) {
-        let location = self.location(offset);
-        self.error_at(location, message, hint);
-    }
-
-    pub(crate) fn error_at(&mut self, location: Location, message: String, hint: Option<String>) {
-        self.found.push(Diagnostic {
-            location,
-            message,
-            hint,
-        });
-    }
-}
-
 impl Manifest {
     /// Reads and validates the manifest at `path`.
     pub fn load(path: impl AsRef<Path>) -> Result<Manifest, ManifestError> {
@@ -160,24 +116,14 @@ impl Manifest {
 
     /// Validates manifest text; `path` names it in diagnostics and anchors handler paths.
     pub fn parse(path: impl AsRef<Path>, source: &str) -> Result<Manifest, ManifestError> {
-        let mut checker = Checker {
-            file: path.as_ref(),
-            source,
-            found: Vec::new(),
-        };
+        let mut checker = Checker::new(path.as_ref(), source);
         let manifest = check(&mut checker);
-        checker
-            .found
-            .sort_by_key(|d| (d.location.line, d.location.column));
-        match manifest {
-            Some(manifest) if checker.found.is_empty() => Ok(manifest),
-            _ => Err(ManifestError::Invalid(checker.found)),
-        }
+        checker.finish(manifest)
     }
 }
 
 fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
-    let raw: RawManifest = match toml::from_str(checker.source) {
+    let raw: RawManifest = match toml::from_str(checker.source()) {
         Ok(raw) => raw,
         Err(error) => {
             let offset = error.span().map_or(0, |span| span.start);

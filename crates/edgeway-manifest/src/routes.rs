@@ -3,8 +3,8 @@ use edgeway_router::{InsertError, Methods, Router};
 use indexmap::IndexMap;
 use toml::Spanned;
 
+use crate::check::Checker;
 use crate::describe::{META_KEYS, MetaError, RouteMeta, take_meta};
-use crate::load::Checker;
 use crate::policies::{ApiKeySettings, JwtSettings, RawSettings, RouteSettings};
 use crate::{Diagnostic, Handler, Manifest, RouteDecl};
 
