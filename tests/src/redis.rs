@@ -1,14 +1,17 @@
 //! A real `redis-server` for a test: started on a free loopback port, in a temporary folder,
 //! without persistence and with every keyspace notification on (`KEA`), and killed when
-//! dropped.
+//! dropped or when the test process ends (see [`crate::cleanup`]).
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+
+use crate::cleanup;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// A running `redis-server`, killed (and its folder removed) when dropped.
+/// A running `redis-server`, killed (and its folder removed) when dropped, or at the latest
+/// when the test process exits.
 pub struct RedisServer {
     /// Where it listens (`127.0.0.1:<port>`).
     pub addr: SocketAddr,
@@ -21,17 +24,13 @@ impl RedisServer {
     /// until it answers `PING`. Panics with the server's output if it does not start.
     pub fn start() -> RedisServer {
         static STARTED: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "edgeway-test-redis-{}-{}",
-            std::process::id(),
-            STARTED.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = cleanup::temp_dir("redis", STARTED.fetch_add(1, Ordering::Relaxed));
         std::fs::create_dir_all(&dir).expect("a temporary folder");
         // Retry with another port if one taken between picking and binding.
         for _ in 0..5 {
             let port = free_port();
-            let child = Command::new("redis-server")
+            let mut command = Command::new("redis-server");
+            command
                 .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
                 .args(["--save", "", "--appendonly", "no"])
                 .args(["--notify-keyspace-events", "KEA"])
@@ -39,8 +38,8 @@ impl RedisServer {
                 .arg(&dir)
                 .current_dir(&dir)
                 .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
+                .stderr(Stdio::piped());
+            let child = cleanup::spawn(command)
                 .expect("redis-server runs (scripts/install.sh installs it)");
             let mut server = RedisServer {
                 addr: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
@@ -111,8 +110,9 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        cleanup::forget_process(self.child.id());
         if !self.dir.as_os_str().is_empty() {
-            let _ = std::fs::remove_dir_all(&self.dir);
+            cleanup::remove_now(&self.dir);
         }
     }
 }

@@ -1,12 +1,13 @@
 //! Starting `edgeway up` as a child process and waiting until it serves.
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::Duration;
+
+use crate::cleanup;
 
 /// The repository's root folder.
 pub fn repo_root() -> PathBuf {
@@ -42,25 +43,24 @@ pub fn split_mode() -> bool {
 /// Servers started by this process, to give each its own store.
 static SERVERS: AtomicUsize = AtomicUsize::new(0);
 
-/// A running `edgeway up`, stopped when dropped.
+/// A running `edgeway up`, stopped when dropped, or at the latest when the test process exits.
 pub struct Server {
     pub addr: SocketAddr,
     child: Arc<Mutex<Child>>,
     /// What the server wrote to stderr so far.
     stderr: Arc<Mutex<String>>,
+    /// The key-value folder [`Server::start`] made for it, removed with the server.
+    own_store: Option<PathBuf>,
 }
 
 impl Server {
     /// Starts `edgeway up --host local` on a free port with the manifest, extra arguments and
     /// environment, and a key-value store of its own; waits until it serves.
     pub fn start(manifest: &Path, args: &[&str], envs: &[(&str, &str)]) -> Server {
-        let key_value_dir = std::env::temp_dir().join(format!(
-            "edgeway-test-kv-{}-{}",
-            std::process::id(),
-            SERVERS.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&key_value_dir);
-        Server::start_with_store(manifest, args, envs, &key_value_dir)
+        let key_value_dir = cleanup::temp_dir("kv", SERVERS.fetch_add(1, Ordering::Relaxed));
+        let mut server = Server::start_with_store(manifest, args, envs, &key_value_dir);
+        server.own_store = Some(key_value_dir);
+        server
     }
 
     /// Like [`Server::start`], keeping key-value data in `key_value_dir` (to test that data
@@ -90,22 +90,7 @@ impl Server {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         // Stop the server when the test process ends, however it ends.
-        unsafe {
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
-        // PR_SET_PDEATHSIG fires when the spawning thread exits: spawn from a thread that
-        // lives as long as the process.
-        let (sender, receiver) = mpsc::channel();
-        std::thread::spawn(move || {
-            sender.send(command.spawn()).unwrap();
-            loop {
-                std::thread::park();
-            }
-        });
-        let mut child = receiver.recv().unwrap().expect("edgeway starts");
+        let mut child = cleanup::spawn(command).expect("edgeway starts");
         let stdout = child.stdout.take().unwrap();
         let stderr_pipe = child.stderr.take().unwrap();
         let stderr = Arc::new(Mutex::new(String::new()));
@@ -138,6 +123,7 @@ impl Server {
             addr,
             child: Arc::new(Mutex::new(child)),
             stderr,
+            own_store: None,
         }
     }
 
@@ -188,6 +174,10 @@ impl Drop for Server {
         let mut child = self.child.lock().unwrap();
         let _ = child.kill();
         let _ = child.wait();
+        cleanup::forget_process(child.id());
+        if let Some(store) = &self.own_store {
+            cleanup::remove_now(store);
+        }
     }
 }
 

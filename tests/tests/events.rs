@@ -4,6 +4,7 @@
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use edgeway_tests::cleanup;
 use edgeway_tests::redis::RedisServer;
 use edgeway_tests::{Response, Server, edgeway, repo_root, request};
 use serde_json::{Value, json};
@@ -27,6 +28,7 @@ fn fixture() -> &'static Fixture {
             "edgeway-events-runtime-config-{}.toml",
             std::process::id()
         ));
+        cleanup::remove_at_exit(&runtime_config);
         std::fs::write(
             &runtime_config,
             format!(

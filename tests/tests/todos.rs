@@ -1,5 +1,5 @@
 //! The `todos` handler: a CRUD JSON API on the key-value store, behind an API key.
-use edgeway_tests::{Response, Server, repo_root, request, test_app, tokens};
+use edgeway_tests::{Response, Server, cleanup, repo_root, request, test_app, tokens};
 use serde_json::{Value, json};
 
 const KEY: (&str, &str) = ("x-api-key", "bob-key-0123456789abcdef");
@@ -160,8 +160,7 @@ fn every_todo_route_needs_an_api_key() {
 #[test]
 fn todos_outlive_a_restart_of_the_host() {
     let manifest = repo_root().join("tests/app/spin.toml");
-    let store = std::env::temp_dir().join(format!("edgeway-test-todos-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&store);
+    let store = cleanup::temp_dir("todos", 0);
     let variables = tokens::variables();
     let (location, todo) = {
         let first = Server::start_with_store(&manifest, &[], &variables, &store);
@@ -177,5 +176,5 @@ fn todos_outlive_a_restart_of_the_host() {
         "{next} after {todo}"
     );
     drop(second);
-    let _ = std::fs::remove_dir_all(&store);
+    cleanup::remove_now(&store);
 }
