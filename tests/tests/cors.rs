@@ -1,7 +1,7 @@
 //! Cross-origin calls from browsers, with the test app's global CORS policy: origins
 //! `https://app.example.com` and `https://*.example.org`, methods GET, POST, DELETE, headers
 //! content-type and authorization, credentials, `x-request-id` exposed, max age 600.
-use edgeway_tests::{Response, request, test_app};
+use edgeway_tests::{Response, Server, browser, repo_root, request, test_app};
 
 const APP: &str = "https://app.example.com";
 
@@ -143,8 +143,117 @@ fn a_route_without_cors_gets_no_cors_headers() {
     assert_eq!(response.status, 200);
     assert_eq!(cors_header_names(&response), Vec::<&str>::new());
     assert_eq!(response.header("vary"), None);
-    // A preflight for it is not answered as one: /quiet takes only GET.
+    // A preflight for it is not answered as one: /quiet takes only GET, so OPTIONS gets
+    // the gateway's 405, which browsers take as a refusal.
     let response = preflight("/quiet", APP, "GET", None);
     response.problem(405, "method-not-allowed");
-    assert_eq!(cors_header_names(&response), Vec::<&str>::new());
+    assert_eq!(response.header("access-control-allow-methods"), None);
+}
+
+#[test]
+fn the_gateways_own_answers_carry_the_app_wide_cors_headers() {
+    for (method, path, status, kind) in [
+        ("GET", "/nope", 404, "route-not-found"),
+        ("DELETE", "/hello", 405, "method-not-allowed"),
+        ("GET", "/echo/../me", 400, "invalid-path"),
+    ] {
+        let response = request(test_app().addr, method, path, &[("origin", APP)], b"");
+        response.problem(status, kind);
+        for (name, value) in [
+            ("access-control-allow-origin", APP),
+            ("access-control-allow-credentials", "true"),
+            ("access-control-expose-headers", "x-request-id"),
+            ("vary", "Origin"),
+        ] {
+            assert_eq!(
+                response.header(name),
+                Some(value),
+                "{method} {path}: {name}"
+            );
+        }
+        let response = request(
+            test_app().addr,
+            method,
+            path,
+            &[("origin", "https://evil.example.com")],
+            b"",
+        );
+        response.problem(status, kind);
+        assert_eq!(cors_header_names(&response), Vec::<&str>::new());
+    }
+}
+
+#[test]
+fn preflights_without_a_route_for_the_method_are_answered_with_the_app_wide_policy() {
+    // So that the browser goes on to send the request and can read the 404 or 405 problem.
+    for (path, method) in [("/nope", "GET"), ("/hello", "DELETE")] {
+        let response = preflight(path, APP, method, Some("content-type"));
+        assert_eq!(response.status, 204, "{path}: {}", response.text());
+        assert_eq!(response.header("access-control-allow-origin"), Some(APP));
+        assert_eq!(
+            response.header("access-control-allow-methods"),
+            Some("GET, POST, DELETE")
+        );
+    }
+    // The app-wide policy still refuses what it does not allow.
+    preflight("/nope", APP, "PUT", None).problem(403, "cors-denied");
+    preflight("/nope", "https://evil.example.com", "GET", None).problem(403, "cors-denied");
+}
+
+/// From a page at `http://localhost:<port>`, a script calls the same app at
+/// `http://127.0.0.1:<port>`: another origin, as for a browser app calling its API.
+#[test]
+fn a_browser_app_can_read_every_problem() {
+    let dir = std::env::temp_dir().join(format!("edgeway-cors-browser-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = dir.join("spin.toml");
+    let text = format!(
+        "spin_manifest_version = 2\n[application]\nname = \"browser-cors\"\n\
+         [variables]\napi_keys = {{ default = \"web=web-key-0123456789\", secret = true }}\n\
+         [component.gateway]\nsource = \"{}\"\n[component.gateway.variables]\napi_keys = \"{{{{ api_keys }}}}\"\n\
+         [component.gateway.tool.edgeway.handlers]\ngreet = {{ path = \"{}\" }}\n\
+         [component.gateway.tool.edgeway.policies]\ncors = {{ origins = [\"*\"], headers = [\"x-api-key\"] }}\n\
+         [component.gateway.tool.edgeway.api_key]\nkeys = \"api_keys\"\n\
+         [component.gateway.tool.edgeway.routes]\n\"GET /hello\" = \"greet\"\n\
+         \"GET /private\" = {{ handler = \"greet\", auth = \"api-key\" }}\n",
+        dir.join("app.wasm").display(),
+        repo_root().join("components/examples/greet").display()
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let server = Server::start(&manifest, &[], &[]);
+    let port = server.addr.port();
+    let seen = browser::run(
+        "cors.cjs",
+        &[
+            &format!("http://localhost:{port}/hello"),
+            &format!("http://127.0.0.1:{port}"),
+            "GET /hello",
+            "GET /nope",
+            "DELETE /hello",
+            "GET /private",
+            "GET /private x-api-key: web-key-0123456789",
+        ],
+    );
+    let answers: Vec<(u64, &str)> = seen
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|call| {
+            assert!(call["error"].is_null(), "the page could not read: {call}");
+            let kind = call["body"]["type"].as_str().unwrap_or("");
+            (call["status"].as_u64().unwrap(), kind)
+        })
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            (200, ""),
+            (404, "urn:edgeway:problem:route-not-found"),
+            (405, "urn:edgeway:problem:method-not-allowed"),
+            (401, "urn:edgeway:problem:unauthorized"),
+            (200, ""),
+        ]
+    );
+    drop(server);
+    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -1,11 +1,11 @@
 //! The API described: `edgeway openapi` writes a valid OpenAPI 3.1 document with every route,
 //! the gateway serves the same bytes at `/openapi.json` (or where the manifest says, behind
 //! its auth if asked), and the docs page shows it in a real browser.
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use edgeway_manifest::Manifest;
-use edgeway_tests::{Server, edgeway, get, repo_root, request, test_app};
+use edgeway_tests::{Server, browser, edgeway, get, repo_root, request, test_app};
 use serde_json::Value;
 
 /// `edgeway openapi` for `manifest`, as printed on standard output.
@@ -190,37 +190,6 @@ fn the_document_can_move_and_be_protected_by_the_apps_auth() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// What tests/browser/docs.cjs saw.
-fn open_docs_page(url: &str, try_operation: &str) -> Value {
-    let chromium = PathBuf::from("/usr/bin/chromium");
-    assert!(
-        chromium.exists(),
-        "/usr/bin/chromium is missing: scripts/install.sh installs it"
-    );
-    let root = repo_root();
-    let playwright = root.join(".edgeway/tools/browser/node_modules/playwright-core");
-    assert!(
-        playwright.exists(),
-        "{} is missing: run scripts/install.sh",
-        playwright.display()
-    );
-    let output = Command::new("node")
-        .arg(root.join("tests/browser/docs.cjs"))
-        .args([url, try_operation])
-        .env("PLAYWRIGHT_CORE", &playwright)
-        .env("CHROMIUM", &chromium)
-        .output()
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "docs.cjs failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_str(stdout.lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("{e}: {stdout}"))
-}
-
 #[test]
 fn the_docs_page_shows_every_route_and_tries_one_in_chromium() {
     let addr = test_app().addr;
@@ -235,7 +204,10 @@ fn the_docs_page_shows_every_route_and_tries_one_in_chromium() {
         "the page loads nothing from elsewhere"
     );
 
-    let seen = open_docs_page(&format!("http://{addr}/docs"), "GET /hello/{name}");
+    let seen = browser::run(
+        "docs.cjs",
+        &[&format!("http://{addr}/docs"), "GET /hello/{name}"],
+    );
     assert_eq!(seen["status"], 200);
     assert_eq!(
         seen["errors"],

@@ -5,7 +5,8 @@
 //!   └─ gateway: wasi:http/incoming-handler
 //!        1. request id      caller's x-request-id if sane, else a new UUID v7; traceparent
 //!        2. CORS preflight  answered here, never reaching a handler
-//!        3. route           method + path → handler, or 404 / 405 + Allow
+//!        3. route           method + path → handler, or 404 / 405 + Allow (with the
+//!                           app-wide CORS headers, so browsers can read them)
 //!        4. auth            API key or JWT, or 401 / 403
 //!        5. rate limit      counted in the key-value store, or 429
 //!        6. body            read up to the route's limit, or 413; checked against the
@@ -36,7 +37,7 @@ mod app {
 }
 
 use edgeway_policy::access_log::{AccessLog, rfc3339};
-use edgeway_policy::cors::Preflight;
+use edgeway_policy::cors::{Cors, Preflight};
 use edgeway_policy::rate_limit::{Decision, RateKey};
 use edgeway_policy::{Auth, RoutePolicy};
 use edgeway_router::{MatchError, Table};
@@ -120,9 +121,11 @@ async fn pipeline(
     incoming: IncomingRequest,
     trail: &mut Trail,
 ) -> Result<Reply, Reply> {
-    edgeway_router::check_path(&head.path).map_err(|error| problem::invalid_path(head, error))?;
+    let unrouted = |reply| with_headers(reply, &cors_headers(head, app::CORS.as_ref()));
+    edgeway_router::check_path(&head.path)
+        .map_err(|error| unrouted(problem::invalid_path(head, error)))?;
     if let Some(reply) = describe::serve(head, trail) {
-        return reply;
+        return reply.map(unrouted).map_err(unrouted);
     }
     #[cfg(feature = "events")]
     if let Some(call) = events::endpoint(head) {
@@ -137,16 +140,20 @@ async fn pipeline(
     }
     let found = ROUTES
         .at(&head.method, &head.path)
-        .map_err(|error| match error {
-            MatchError::NotFound => problem::not_found(head),
-            MatchError::MethodNotAllowed { allowed } => problem::method_not_allowed(head, allowed),
+        .map_err(|error| {
+            unrouted(match error {
+                MatchError::NotFound => problem::not_found(head),
+                MatchError::MethodNotAllowed { allowed } => {
+                    problem::method_not_allowed(head, allowed)
+                }
+            })
         })?;
     let target = &app::TARGETS[*found.value];
     trail.route = Some(found.pattern);
     trail.handler = Some(app::HANDLERS[target.handler]);
     trail.log = target.policy.access_log;
     // CORS and rate-limit headers go on every answer of a matched route, errors included.
-    let mut route_headers = cors_headers(head, &target.policy);
+    let mut route_headers = cors_headers(head, target.policy.cors);
     let reply = match call(head, incoming, &found, target, &mut route_headers, trail).await {
         Ok(reply) | Err(reply) => reply,
     };
@@ -204,19 +211,26 @@ fn admit(
     Ok(caller)
 }
 
-/// Answers a CORS preflight for a route that allows cross-origin calls; `None` when the
-/// request is not a preflight or its route has no CORS policy.
+/// Answers a CORS preflight: with the policy of the route the request would reach, or, when
+/// no route takes the method at that path, with the app-wide policy, so that the browser
+/// goes on to read the gateway's 404 or 405 problem. `None` when the request is not a
+/// preflight, or its route or the app has no CORS policy.
 fn preflight(head: &Head, trail: &mut Trail) -> Option<Reply> {
     let origin = head.header("origin")?;
     let method = head
         .header("access-control-request-method")
         .filter(|_| head.method == "OPTIONS")?;
-    let found = ROUTES.at(method, &head.path).ok()?;
-    let target = &app::TARGETS[*found.value];
-    let cors = target.policy.cors?;
-    trail.route = Some(found.pattern);
-    trail.log = target.policy.access_log;
-    let route_methods = app::ROUTES[*found.value].methods.allowed().to_string();
+    let (cors, route_methods) = match ROUTES.at(method, &head.path) {
+        Ok(found) => {
+            let target = &app::TARGETS[*found.value];
+            let cors = target.policy.cors?;
+            trail.route = Some(found.pattern);
+            trail.log = target.policy.access_log;
+            let methods = app::ROUTES[*found.value].methods.allowed().to_string();
+            (cors, methods)
+        }
+        Err(_) => (app::CORS.as_ref()?, method.to_owned()),
+    };
     Some(
         match cors.preflight(
             origin,
@@ -240,8 +254,9 @@ fn preflight(head: &Head, trail: &mut Trail) -> Option<Reply> {
     )
 }
 
-fn cors_headers(head: &Head, policy: &RoutePolicy<'static>) -> Vec<(String, Vec<u8>)> {
-    let Some(cors) = policy.cors else {
+/// The CORS headers of an actual (non-preflight) answer under `cors`, if there is a policy.
+fn cors_headers(head: &Head, cors: Option<&Cors<'static>>) -> Vec<(String, Vec<u8>)> {
+    let Some(cors) = cors else {
         return Vec::new();
     };
     cors.response_headers(head.header("origin"))

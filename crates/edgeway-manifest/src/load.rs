@@ -263,6 +263,7 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
         handlers,
         routes,
         access_log: defaults.access_log,
+        cors: defaults.cors.clone(),
         api_key: None,
         jwt: None,
         key_value_stores: stores.clone(),

@@ -26,6 +26,9 @@ pub struct Manifest {
     pub routes: Vec<RouteDecl>,
     /// Whether requests that match no route are written to the access log.
     pub access_log: bool,
+    /// The app-wide CORS policy (`policies.cors`), which also covers the gateway's own
+    /// answers to requests that match no route, so browsers can read those problems too.
+    pub cors: Option<crate::CorsDecl>,
     /// Where API keys come from, if a route needs one.
     pub api_key: Option<ApiKeySettings>,
     /// How JWTs are checked, if a route needs one.

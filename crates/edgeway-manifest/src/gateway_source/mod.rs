@@ -27,6 +27,7 @@ pub fn gateway_source(manifest: &Manifest, wit_dir: &Path) -> String {
     let names = manifest.handlers.iter().map(|h| &h.name);
     let handler_count = Literal::usize_unsuffixed(manifest.handlers.len());
     let access_log = manifest.access_log;
+    let cors = option(manifest.cors.as_ref().map(policy::cors_expr));
     let tables = tables::routes_and_targets(manifest);
     let credentials = policy::credentials(manifest);
     let api_docs = policy::api_docs(manifest);
@@ -40,6 +41,9 @@ pub fn gateway_source(manifest: &Manifest, wit_dir: &Path) -> String {
 
         /// Whether requests that match no route are logged.
         pub const ACCESS_LOG: bool = #access_log;
+
+        /// The app-wide CORS policy, for answers to requests that match no route.
+        pub static CORS: Option<edgeway_policy::cors::Cors<'static>> = #cors;
 
         #tables
         #credentials
