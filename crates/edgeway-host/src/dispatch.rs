@@ -44,6 +44,13 @@ impl Dispatcher {
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
+        // RFC 9112 section 3.2: a request with more than one `Host` must get a 400 (Spin
+        // takes the first, so a proxy in front and the app could read different hosts).
+        let hosts = request.headers().get_all(header::HOST).iter().count();
+        if hosts > 1 {
+            let detail = format!("the request has {hosts} `Host` headers; send exactly one");
+            return problem(StatusCode::BAD_REQUEST, &detail, None);
+        }
         let path = request.uri().path().to_owned();
         if let Some(reserved) = path.strip_prefix(WELL_KNOWN_PREFIX) {
             return match reserved {
