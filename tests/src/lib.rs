@@ -10,4 +10,4 @@ pub mod soak;
 pub mod tokens;
 
 pub use http::{Answer, Response, concurrently, exchange, get, read_response, request, send_raw};
-pub use server::{Server, edgeway, repo_root, test_app};
+pub use server::{Server, edgeway, repo_root, split_mode, test_app};

@@ -132,6 +132,27 @@ impl Server {
         self.child.lock().unwrap().id()
     }
 
+    /// Sends the server SIGTERM, as a service manager stopping it would.
+    pub fn terminate(&self) {
+        let pid = libc::pid_t::try_from(self.pid()).expect("a process id");
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "kill failed");
+    }
+
+    /// Waits up to `timeout` for the server to exit; `None` if it still runs.
+    pub fn wait_for_exit(&self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + timeout;
+        let mut child = self.child.lock().unwrap();
+        loop {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Everything the server wrote to stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()

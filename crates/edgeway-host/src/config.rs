@@ -95,6 +95,20 @@ pub struct HostConfig {
     /// Requests the host sends itself on a cron schedule (through its own routes, never
     /// two runs of one schedule at once). Default: none.
     pub schedules: Vec<Schedule>,
+    /// How long a client has to send a request head (the request line and headers), from
+    /// the first byte it may send: a connection still without a complete head then is
+    /// closed without an answer, and so is a keep-alive connection idle that long. Bounds
+    /// slow-header ("slowloris") clients. Default 10 s.
+    pub header_timeout: Duration,
+    /// How many connections are served at once. A connection beyond the limit is answered
+    /// `503` (an `application/problem+json` with `Connection: close` and `Retry-After`)
+    /// and closed; while many such refusals are under way, further connections are
+    /// closed at accept. Default 1024.
+    pub max_connections: usize,
+    /// On shutdown, how long in-flight requests may take to finish once the host stops
+    /// accepting; connections still open then are closed. Zero closes them at once.
+    /// Default 30 s.
+    pub shutdown_timeout: Duration,
 }
 
 impl Default for HostConfig {
@@ -109,6 +123,9 @@ impl Default for HostConfig {
             key_value_dir: PathBuf::from(".edgeway/key-value"),
             key_value_backends: BTreeMap::new(),
             schedules: Vec::new(),
+            header_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            shutdown_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -177,16 +194,18 @@ impl HostConfig {
                 ),
             );
         }
-        if self.timeout.is_zero() {
-            return invalid("timeout", "must be longer than zero");
+        for (field, duration, zero_allowed) in [
+            ("timeout", self.timeout, false),
+            ("header_timeout", self.header_timeout, false),
+            ("shutdown_timeout", self.shutdown_timeout, true),
+        ] {
+            if let Err(problem) = check_duration(duration, zero_allowed) {
+                return invalid(field, problem);
+            }
         }
-        // Deadlines are `Instant::now() + timeout`; refuse what would overflow
-        // later, at request time.
-        if std::time::Instant::now()
-            .checked_add(self.timeout)
-            .is_none()
-        {
-            return invalid("timeout", "is too long to compute a deadline");
+        let most = tokio::sync::Semaphore::MAX_PERMITS;
+        if !(1..=most).contains(&self.max_connections) {
+            return invalid("max_connections", &format!("must be between 1 and {most}"));
         }
         if self.key_value_dir.as_os_str().is_empty() {
             return invalid("key_value_dir", "is empty");
@@ -211,6 +230,18 @@ impl HostConfig {
         }
         Ok(())
     }
+}
+
+/// Deadlines are `Instant::now() + duration`: refuse what would overflow later, while
+/// serving.
+fn check_duration(duration: Duration, zero_allowed: bool) -> Result<(), &'static str> {
+    if duration.is_zero() && !zero_allowed {
+        return Err("must be longer than zero");
+    }
+    if std::time::Instant::now().checked_add(duration).is_none() {
+        return Err("is too long to compute a deadline");
+    }
+    Ok(())
 }
 
 /// A store label is also a file name: lowercase ASCII words of letters and
@@ -277,6 +308,9 @@ mod tests {
         assert_eq!(config.max_memory_bytes, 128 * 1024 * 1024);
         assert_eq!(config.timeout, Duration::from_secs(30));
         assert_eq!(config.key_value_dir, PathBuf::from(".edgeway/key-value"));
+        assert_eq!(config.header_timeout, Duration::from_secs(10));
+        assert_eq!(config.max_connections, 1024);
+        assert_eq!(config.shutdown_timeout, Duration::from_secs(30));
     }
 
     #[test]
@@ -384,7 +418,7 @@ mod tests {
             components: vec![AppComponent::new("app.wasm"), app],
             ..valid()
         };
-        let cases: [(HostConfig, &str); 10] = [
+        let cases: [(HostConfig, &str); 14] = [
             (HostConfig::default(), "components"),
             (component(AppComponent::new("")), "component"),
             (
@@ -414,6 +448,34 @@ mod tests {
                     ..valid()
                 },
                 "timeout",
+            ),
+            (
+                HostConfig {
+                    header_timeout: Duration::ZERO,
+                    ..valid()
+                },
+                "header_timeout",
+            ),
+            (
+                HostConfig {
+                    header_timeout: Duration::MAX,
+                    ..valid()
+                },
+                "header_timeout",
+            ),
+            (
+                HostConfig {
+                    shutdown_timeout: Duration::MAX,
+                    ..valid()
+                },
+                "shutdown_timeout",
+            ),
+            (
+                HostConfig {
+                    max_connections: 0,
+                    ..valid()
+                },
+                "max_connections",
             ),
             (
                 HostConfig {
@@ -451,5 +513,10 @@ mod tests {
             }
         }
         assert!(valid().validate().is_ok());
+        let stop_at_once = HostConfig {
+            shutdown_timeout: Duration::ZERO,
+            ..valid()
+        };
+        assert!(stop_at_once.validate().is_ok());
     }
 }

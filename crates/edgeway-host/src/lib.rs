@@ -11,8 +11,12 @@
 //!    [`HostConfig::key_value_dir`]) and `wasi:config` (the resolved
 //!    [`AppComponent::variables`]), pre-instantiates, and binds the socket
 //!    (`engine`, `cache`, `state`, `key_value`, `config_store`).
-//! 2. [`Host::serve`] accepts connections, one task each (`serve`).
-//! 3. `/.well-known/spin/health` is answered by the host; the most specific
+//! 2. [`Host::serve`] accepts connections, one task each, at most
+//!    [`HostConfig::max_connections`] at once (a `503` beyond), and closes a connection
+//!    whose client takes longer than [`HostConfig::header_timeout`] to send a request head
+//!    (`serve`, `connection`).
+//! 3. A request with more than one `Host` header gets `400`, as RFC 9112 asks;
+//!    `/.well-known/spin/health` is answered by the host; the most specific
 //!    trigger route of the app's components (one for a composed app, several
 //!    for a split deployment) picks the component, as Spin's router does; a
 //!    path outside every route gets `404`; otherwise Spin's `spin-*` headers
@@ -40,6 +44,7 @@ mod body;
 mod cache;
 mod config;
 mod config_store;
+mod connection;
 mod dispatch;
 mod engine;
 mod error;

@@ -7,16 +7,16 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use tokio::net::{TcpListener, TcpStream};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use wasmtime::component::{Component, Linker};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 use crate::config::HostConfig;
+use crate::connection::Acceptor;
 use crate::dispatch::Dispatcher;
 use crate::engine::{self, HostEngine};
 use crate::error::{HostError, chain};
@@ -52,6 +52,12 @@ pub struct Host {
     redis: HashMap<String, redis_trigger::Channels>,
     /// The requests to send on a schedule.
     schedules: Vec<Schedule>,
+    /// [`HostConfig::header_timeout`].
+    header_timeout: Duration,
+    /// [`HostConfig::max_connections`].
+    max_connections: usize,
+    /// [`HostConfig::shutdown_timeout`].
+    shutdown_timeout: Duration,
 }
 
 impl Host {
@@ -146,6 +152,9 @@ impl Host {
             dispatcher: Arc::new(Dispatcher { routes, runners }),
             redis: redis_trigger::by_address(subscriptions),
             schedules: config.schedules,
+            header_timeout: config.header_timeout,
+            max_connections: config.max_connections,
+            shutdown_timeout: config.shutdown_timeout,
         })
     }
 
@@ -155,10 +164,11 @@ impl Host {
         self.local_addr
     }
 
-    /// Serves until `shutdown` resolves, then stops accepting connections,
-    /// lets in-flight requests finish (each is bound by the request timeout)
-    /// and returns. Meanwhile it handles the Redis messages of the components'
-    /// subscriptions and fires the schedules.
+    /// Serves until `shutdown` resolves, then stops accepting connections (new ones are
+    /// refused by the system), lets in-flight requests finish for up to
+    /// [`HostConfig::shutdown_timeout`], closes the connections still open and returns.
+    /// Meanwhile it handles the Redis messages of the components' subscriptions and fires
+    /// the schedules.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), HostError> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut triggers = JoinSet::new();
@@ -174,6 +184,12 @@ impl Host {
                 stop_rx.clone(),
             ));
         }
+        let mut acceptor = Acceptor::new(
+            self.dispatcher,
+            stop_rx,
+            self.header_timeout,
+            self.max_connections,
+        );
         let mut connections = JoinSet::new();
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
@@ -181,14 +197,13 @@ impl Host {
                 () = &mut shutdown => break,
                 accepted = self.listener.accept() => match accepted {
                     Ok((stream, client_addr)) => {
-                        let dispatcher = self.dispatcher.clone();
-                        connections.spawn(serve_connection(stream, client_addr, dispatcher, stop_rx.clone()));
+                        acceptor.accept(stream, client_addr, &mut connections);
                     }
                     // Per-connection failures (reset before accept, out of
                     // file descriptors) must not stop the server.
                     Err(e) => {
                         eprintln!("Cannot accept a connection: {e}");
-                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                 },
                 // Reap finished connections so the set does not grow.
@@ -198,13 +213,27 @@ impl Host {
 
         drop(self.listener);
         eprintln!(
-            "Shutting down: finishing {} open connection(s)",
-            connections.len()
+            "Shutting down: finishing {} open connection(s), for at most {:?}",
+            connections.len(),
+            self.shutdown_timeout
         );
         // Send fails only when no connection listens any more: nothing to stop.
         let _ = stop_tx.send(true);
-        while connections.join_next().await.is_some() {}
-        while triggers.join_next().await.is_some() {}
+        let finished = async {
+            while connections.join_next().await.is_some() {}
+            while triggers.join_next().await.is_some() {}
+        };
+        if tokio::time::timeout(self.shutdown_timeout, finished)
+            .await
+            .is_err()
+        {
+            eprintln!(
+                "Shutdown timeout: closing {} connection(s) still open",
+                connections.len()
+            );
+            connections.shutdown().await;
+            triggers.shutdown().await;
+        }
         Ok(())
     }
 }
@@ -247,46 +276,9 @@ fn component_name(path: &Path) -> String {
         .into_owned()
 }
 
-/// Resolves once the host stops (or is gone).
-async fn stopping(stop: &mut watch::Receiver<bool>) {
-    // Err means the sender is gone, which also means stopping.
-    let _ = stop.wait_for(|stopping| *stopping).await;
-}
-
 /// Prints the one line on stdout that callers wait for.
 fn announce(local_addr: SocketAddr) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "Serving http://{local_addr}")?;
     stdout.flush()
-}
-
-/// Serves one keep-alive HTTP/1.1 connection until it closes or the host
-/// stops, in which case the request in flight is finished first.
-async fn serve_connection(
-    stream: TcpStream,
-    client_addr: SocketAddr,
-    dispatcher: Arc<Dispatcher>,
-    mut stop: watch::Receiver<bool>,
-) {
-    let service = service_fn(move |request| {
-        let dispatcher = dispatcher.clone();
-        async move { Ok::<_, std::convert::Infallible>(dispatcher.handle(request, client_addr).await) }
-    });
-    let connection = http1::Builder::new()
-        .keep_alive(true)
-        .serve_connection(TokioIo::new(stream), service);
-    let mut connection = std::pin::pin!(connection);
-    let result = tokio::select! {
-        result = connection.as_mut() => result,
-        () = stopping(&mut stop) => {
-            connection.as_mut().graceful_shutdown();
-            connection.await
-        }
-    };
-    if let Err(e) = result {
-        // A client closing mid-request is routine; anything else is worth a line.
-        if !e.is_incomplete_message() && !e.is_canceled() {
-            eprintln!("Connection from {client_addr} failed: {e}");
-        }
-    }
 }

@@ -2,6 +2,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
@@ -29,6 +30,32 @@ pub struct UpArgs {
     /// Local host: memory limit per request, in MiB.
     #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..))]
     max_memory: u64,
+    /// Local host: seconds a client has to send a request head; slower clients, and
+    /// keep-alive connections idle that long, are disconnected.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
+    )]
+    header_timeout: u64,
+    /// Local host: connections served at once; one more is answered `503` and closed.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1024,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    max_connections: u32,
+    /// Local host: on Ctrl-C or SIGTERM, seconds in-flight requests have to finish before
+    /// their connections are closed (0: close them at once; a second signal stops at once).
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(0..=86_400)
+    )]
+    shutdown_timeout: u64,
     /// Local host: where key-value stores keep their data [default: .edgeway/key-value beside
     /// the manifest].
     #[arg(long)]
@@ -128,7 +155,7 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
         components,
         cache_dir: manifest.dir().join("target/edgeway/cache"),
         reuse: args.reuse,
-        timeout: std::time::Duration::from_secs(args.timeout),
+        timeout: Duration::from_secs(args.timeout),
         max_memory_bytes: usize::try_from(args.max_memory << 20)?,
         // Spin keeps the default store in a SQLite file under the app's `.spin/`; edgeway
         // keeps it under `.edgeway/`, so data survives restarts the same way.
@@ -137,16 +164,61 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|| manifest.dir().join(".edgeway/key-value")),
         key_value_backends,
         schedules,
+        header_timeout: Duration::from_secs(args.header_timeout),
+        max_connections: usize::try_from(args.max_connections)?,
+        shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
     };
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async move {
-        let host = Host::bind(config).await?;
-        host.serve(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    let served = runtime.block_on(async move {
+        let signals = signals()?;
+        let mut first = std::pin::pin!(nth_signal(signals.clone(), 1));
+        // A signal while the app loads stops at once; once it serves, gracefully.
+        let host = tokio::select! {
+            host = Host::bind(config) => host?,
+            () = &mut first => return Ok(()),
+        };
+        tokio::select! {
+            served = host.serve(first) => served?,
+            () = nth_signal(signals, 2) => eprintln!("Stopping now: a second signal came"),
+        }
         Ok(())
-    })
+    });
+    // A component still running when the shutdown timeout passed must not hold up the exit.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    served
+}
+
+/// Counts the Ctrl-Cs (SIGINT) and SIGTERMs that come from now on.
+fn signals() -> anyhow::Result<tokio::sync::watch::Receiver<u32>> {
+    let (count, counted) = tokio::sync::watch::channel(0);
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
+        let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
+                count.send_modify(|n| *n += 1);
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    tokio::spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            count.send_modify(|n| *n += 1);
+        }
+    });
+    Ok(counted)
+}
+
+/// Resolves once `n` signals have come.
+async fn nth_signal(mut signals: tokio::sync::watch::Receiver<u32>, n: u32) {
+    // Err: the counting task is gone, which happens only when the runtime stops.
+    let _ = signals.wait_for(|count| *count >= n).await;
 }
 
 /// Fills in a template such as `"{{ redis_address }}"` with the app's variables.
