@@ -168,7 +168,11 @@ fn a_connection_beyond_the_limit_gets_a_503_problem_and_is_closed() {
     assert_eq!(problem["title"], "Service Unavailable");
     let detail = problem["detail"].as_str().unwrap();
     assert!(detail.contains("maximum of 2 connections"), "{detail}");
-    assert!(server.stderr().contains("refusing new ones with 503"));
+    assert!(
+        server
+            .stderr()
+            .contains("Refusing new connections with 503: 2 are open")
+    );
     // Once one closes, new clients are served again.
     drop(held.pop());
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -89,7 +89,7 @@ impl Acceptor {
         if !self.refusing {
             self.refusing = true;
             eprintln!(
-                "{} connections are open, the limit: refusing new ones with 503 until one closes",
+                "Refusing new connections with 503: {} are open, the limit",
                 self.max_connections
             );
         }
