@@ -258,8 +258,9 @@ greet = { path = "components/examples/greet" }   # Rust
 "#;
 
 impl TempRepo {
-    fn new() -> TempRepo {
-        let dir = std::env::temp_dir().join(format!("edgeway-new-{}", std::process::id()));
+    /// A copy named `name`, so that tests running at once have one each.
+    fn new(name: &str) -> TempRepo {
+        let dir = std::env::temp_dir().join(format!("edgeway-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let root = repo_root();
         for path in [
@@ -279,13 +280,13 @@ impl TempRepo {
         ] {
             copy(&root.join(path), &dir.join(path));
         }
-        let edit = |path: &str, line: &str, new: &str| {
+        // Replaces the array that starts on the line beginning with `key`, one line or many.
+        let edit = |path: &str, key: &str, new: &str| {
             let text = std::fs::read_to_string(root.join(path)).unwrap();
-            let text: Vec<&str> = text
-                .lines()
-                .map(|l| if l.starts_with(line) { new } else { l })
-                .collect();
-            std::fs::write(dir.join(path), text.join("\n") + "\n").unwrap();
+            let start = text.find(&format!("\n{key}")).unwrap() + 1;
+            let end = start + text[start..].find(']').unwrap() + 1;
+            let text = format!("{}{new}{}", &text[..start], &text[end..]);
+            std::fs::write(dir.join(path), text).unwrap();
         };
         edit("Cargo.toml", "members = ", "members = [\"crates/*\"]");
         edit(
@@ -350,7 +351,7 @@ fn copy(from: &Path, to: &Path) {
 
 #[test]
 fn edgeway_new_scaffolds_handlers_that_pass_their_tests_build_and_serve() {
-    let app = TempRepo::new();
+    let app = TempRepo::new("new");
     app.new_handler(&["hello-rs", "--lang", "rust", "--route", "GET /rs/hi"]);
     app.new_handler(&[
         "hello-py",
@@ -391,8 +392,8 @@ fn edgeway_new_scaffolds_handlers_that_pass_their_tests_build_and_serve() {
         .arg("--test")
         .current_dir(components.join("hello-js")));
     run(Command::new(env!("CARGO"))
-        .args(["test", "-p", "hello-rs", "--target", host_target()])
-        .current_dir(&components)
+        .args(["test", "--target", host_target()])
+        .current_dir(components.join("hello-rs"))
         .envs(app.envs()));
 
     let envs = app.envs();
@@ -420,6 +421,25 @@ fn edgeway_new_scaffolds_handlers_that_pass_their_tests_build_and_serve() {
         String::from_utf8_lossy(&output.stderr).contains("already declares a handler `hello-py`")
     );
     assert_eq!(std::fs::read_to_string(app.manifest()).unwrap(), expected);
+}
+
+/// A handler may share its name with a crate in the components' dependency graph: cargo
+/// would call `-p quote` ambiguous, so edgeway builds each package by its id.
+#[test]
+fn handlers_named_like_crates_they_depend_on_build_and_serve() {
+    let app = TempRepo::new("crate-names");
+    let names = ["quote", "serde", "http", "anyhow"];
+    for name in names {
+        app.new_handler(&[name, "--lang", "rust"]);
+    }
+    let envs = app.envs();
+    let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start(&app.manifest(), &[], &envs);
+    for name in names {
+        let response = get(server.addr, &format!("/{name}"));
+        assert_eq!(response.status, 200, "/{name}: {}", response.text());
+        assert_eq!(response.json(), json!({ "message": "Hello, world!" }));
+    }
 }
 
 /// The native target, for a component crate's unit tests.

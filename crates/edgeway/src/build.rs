@@ -53,7 +53,7 @@ impl Parts {
             .collect();
         let manifest_abs = manifest_path.canonicalize()?;
         self.workspace.build(
-            &[GATEWAY_PACKAGE],
+            &[gateway],
             &features,
             &[("EDGEWAY_MANIFEST", &manifest_abs)],
         )?;
@@ -113,9 +113,11 @@ pub fn build_parts(manifest_path: &Path) -> anyhow::Result<Parts> {
         .with_context(|| format!("the components workspace has no `{GATEWAY_PACKAGE}` crate"))?;
 
     let step = Step::start("Building the handlers and the gateway");
-    let mut names: Vec<&str> = handler_packages.iter().map(|p| p.name.as_str()).collect();
-    names.push(GATEWAY_PACKAGE);
-    names.dedup();
+    // Handlers may share a crate (two handlers with their own grants, say): build it once.
+    let mut packages: Vec<&Package> = handler_packages.clone();
+    packages.push(gateway);
+    packages.sort_by_key(|p| &p.id);
+    packages.dedup_by_key(|p| &p.id);
     let manifest_abs = manifest_path.canonicalize()?;
     let features: Vec<String> = manifest
         .gateway_features()
@@ -123,8 +125,8 @@ pub fn build_parts(manifest_path: &Path) -> anyhow::Result<Parts> {
         .map(|f| format!("{GATEWAY_PACKAGE}/{f}"))
         .collect();
     let build_lock = workspace.lock()?;
-    workspace.build(&names, &features, &[("EDGEWAY_MANIFEST", &manifest_abs)])?;
-    step.done(&format!("{} components", names.len()));
+    workspace.build(&packages, &features, &[("EDGEWAY_MANIFEST", &manifest_abs)])?;
+    step.done(&format!("{} components", packages.len()));
     let foreign = build_foreign(&manifest, &languages, gateway)?;
 
     let read = |package| {
@@ -226,7 +228,7 @@ pub fn compose_checked(
     edgeway_compose::compose_isolated(gateway_wasm, handlers, &isolation).map_err(|error| match &error {
             ComposeError::Isolation { name, .. } => {
                 let handler = &manifest.handlers[manifest.handler_index(name).unwrap_or_default()];
-                let hint = "see \"Isolation\" in the README";
+                let hint = "see docs/policies.md#isolation";
                 anyhow!(ManifestError::Invalid(vec![Diagnostic {
                     location: handler.location.clone(),
                     message: error.to_string(),
@@ -281,9 +283,9 @@ fn isolation_adapters(
         .zip(needed)
         .map(|(name, wanted)| workspace.package(name).filter(|_| wanted))
         .collect();
-    let names: Vec<&str> = packages.iter().flatten().map(|p| p.name.as_str()).collect();
-    if !names.is_empty() {
-        workspace.build(&names, &[], &[])?;
+    let wanted: Vec<&Package> = packages.iter().flatten().copied().collect();
+    if !wanted.is_empty() {
+        workspace.build(&wanted, &[], &[])?;
     }
     let read = |package: &Option<&Package>| -> anyhow::Result<Option<Vec<u8>>> {
         let Some(package) = package else {

@@ -18,6 +18,9 @@ pub struct Workspace {
 /// A package in the workspace.
 pub struct Package {
     pub name: String,
+    /// Cargo's package id: names the package even where a dependency shares its name
+    /// (a handler called `quote` or `serde`), which `-p <name>` cannot.
+    pub id: String,
     /// The folder holding its Cargo.toml.
     pub dir: PathBuf,
     /// The name of its `cdylib` target, if it has one: the `.wasm` file's stem.
@@ -34,9 +37,25 @@ impl Workspace {
         let dir = dir
             .canonicalize()
             .with_context(|| format!("{} does not exist", dir.display()))?;
+        // Cargo reads `.cargo/config.toml` (the target folder) from where it runs, so it
+        // runs in the workspace's root, which a member may name from elsewhere
+        // (`package.workspace`, as the test-only handlers under tests/handlers do).
+        let located = cargo()
+            .args(["locate-project", "--workspace", "--message-format", "plain"])
+            .current_dir(&dir)
+            .output()
+            .context("cannot run cargo")?;
+        if !located.status.success() {
+            bail!(
+                "{} is not in a cargo workspace:\n{}",
+                dir.display(),
+                String::from_utf8_lossy(&located.stderr)
+            );
+        }
+        let root_manifest = PathBuf::from(String::from_utf8_lossy(&located.stdout).trim());
         let output = cargo()
             .args(["metadata", "--no-deps", "--format-version", "1"])
-            .current_dir(&dir)
+            .current_dir(root_manifest.parent().unwrap_or(&dir))
             .output()
             .context("cannot run cargo")?;
         if !output.status.success() {
@@ -53,6 +72,7 @@ impl Workspace {
             .flatten()
             .map(|package| Package {
                 name: package["name"].as_str().unwrap_or_default().to_owned(),
+                id: package["id"].as_str().unwrap_or_default().to_owned(),
                 dir: Path::new(package["manifest_path"].as_str().unwrap_or_default())
                     .parent()
                     .map(Path::to_path_buf)
@@ -126,7 +146,7 @@ impl Workspace {
     /// `envs` reach the build scripts.
     pub fn build(
         &self,
-        packages: &[&str],
+        packages: &[&Package],
         features: &[String],
         envs: &[(&str, &Path)],
     ) -> anyhow::Result<()> {
@@ -135,7 +155,7 @@ impl Workspace {
             .args(["build", "--release", "--target", WASM_TARGET])
             .current_dir(&self.root);
         for package in packages {
-            command.args(["-p", package]);
+            command.args(["-p", &package.id]);
         }
         if !features.is_empty() {
             command.args(["--features", &features.join(",")]);

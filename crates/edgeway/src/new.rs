@@ -66,9 +66,11 @@ impl Lang {
     }
 
     /// How to run the handler's generated test, from its folder.
-    fn test_command(self, name: &str) -> String {
+    fn test_command(self) -> String {
         match self {
-            Lang::Rust => format!("(cd .. && cargo test -p {name} --target {})", host_target()),
+            // From the crate's own folder: `-p <name>` is ambiguous when a dependency
+            // shares the handler's name (`quote`, `serde`).
+            Lang::Rust => format!("cargo test --target {}", host_target()),
             Lang::Python => "python3 -m doctest app.py".into(),
             Lang::Js => "node --test".into(),
         }
@@ -127,7 +129,7 @@ pub fn new(manifest_path: &Path, args: NewArgs) -> anyhow::Result<()> {
     println!(
         "  test it:  cd {} && {}",
         relative.display(),
-        args.lang.test_command(name)
+        args.lang.test_command()
     );
     println!("  serve it: edgeway up");
     Ok(())

@@ -1,5 +1,5 @@
 //! `{{name}}`: answers `{{route}}`, greeting the `name` route parameter if the route has one.
-//! Test it with `cargo test -p {{name}} --target x86_64-unknown-linux-gnu` in components/.
+//! Test it with `cargo test --target x86_64-unknown-linux-gnu` in this folder.
 use edgeway_sdk::{Handler, Problem, Request, Response};
 use serde_json::json;
 
