@@ -5,4 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-exec cargo run --release --quiet -p edgeway -- up "$@"
+# Cargo shows its own progress (a bar on a terminal, a line per crate otherwise).
+echo "Building the edgeway command: the first build compiles its local host (wasmtime), about"
+echo "20 minutes on 2 cores; later builds take seconds."
+cargo build --release -p edgeway
+exec target/release/edgeway up "$@"
