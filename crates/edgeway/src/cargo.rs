@@ -31,6 +31,24 @@ fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
+/// What `cargo <args>` run in `dir` printed, or its error.
+fn cargo_output(args: &[&str], dir: &Path) -> anyhow::Result<Vec<u8>> {
+    let output = cargo()
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .context("cannot run cargo")?;
+    if !output.status.success() {
+        bail!(
+            "cargo {} failed in {}:\n{}",
+            args[0],
+            dir.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(output.stdout)
+}
+
 impl Workspace {
     /// Reads the workspace that the crate in `dir` belongs to.
     pub fn containing(dir: &Path) -> anyhow::Result<Workspace> {
@@ -40,32 +58,16 @@ impl Workspace {
         // Cargo reads `.cargo/config.toml` (the target folder) from where it runs, so it
         // runs in the workspace's root, which a member may name from elsewhere
         // (`package.workspace`, as the test-only handlers under tests/handlers do).
-        let located = cargo()
-            .args(["locate-project", "--workspace", "--message-format", "plain"])
-            .current_dir(&dir)
-            .output()
-            .context("cannot run cargo")?;
-        if !located.status.success() {
-            bail!(
-                "{} is not in a cargo workspace:\n{}",
-                dir.display(),
-                String::from_utf8_lossy(&located.stderr)
-            );
-        }
-        let root_manifest = PathBuf::from(String::from_utf8_lossy(&located.stdout).trim());
-        let output = cargo()
-            .args(["metadata", "--no-deps", "--format-version", "1"])
-            .current_dir(root_manifest.parent().unwrap_or(&dir))
-            .output()
-            .context("cannot run cargo")?;
-        if !output.status.success() {
-            bail!(
-                "cargo metadata failed in {}:\n{}",
-                dir.display(),
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+        let root_manifest = cargo_output(
+            &["locate-project", "--workspace", "--message-format", "plain"],
+            &dir,
+        )?;
+        let root_manifest = PathBuf::from(String::from_utf8_lossy(&root_manifest).trim());
+        let metadata = cargo_output(
+            &["metadata", "--no-deps", "--format-version", "1"],
+            root_manifest.parent().unwrap_or(&dir),
+        )?;
+        let metadata: serde_json::Value = serde_json::from_slice(&metadata)?;
         let packages = metadata["packages"]
             .as_array()
             .into_iter()
