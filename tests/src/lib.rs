@@ -2,6 +2,7 @@
 //! real socket.
 pub mod browser;
 pub mod cleanup;
+mod greet_app;
 pub mod hostile;
 mod http;
 pub mod redis;
@@ -9,5 +10,6 @@ mod server;
 pub mod soak;
 pub mod tokens;
 
+pub use greet_app::GreetApp;
 pub use http::{Answer, Response, concurrently, exchange, get, read_response, request, send_raw};
 pub use server::{Server, edgeway, repo_root, split_mode, test_app};

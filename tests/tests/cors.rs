@@ -1,7 +1,7 @@
 //! Cross-origin calls from browsers, with the test app's global CORS policy: origins
 //! `https://app.example.com` and `https://*.example.org`, methods GET, POST, DELETE, headers
 //! content-type and authorization, credentials, `x-request-id` exposed, max age 600.
-use edgeway_tests::{Response, Server, browser, repo_root, request, test_app};
+use edgeway_tests::{GreetApp, Response, Server, browser, request, test_app};
 
 const APP: &str = "https://app.example.com";
 
@@ -204,23 +204,17 @@ fn preflights_without_a_route_for_the_method_are_answered_with_the_app_wide_poli
 /// `http://127.0.0.1:<port>`: another origin, as for a browser app calling its API.
 #[test]
 fn a_browser_app_can_read_every_problem() {
-    let dir = std::env::temp_dir().join(format!("edgeway-cors-browser-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let manifest = dir.join("spin.toml");
-    let text = format!(
-        "spin_manifest_version = 2\n[application]\nname = \"browser-cors\"\n\
-         [variables]\napi_keys = {{ default = \"web=web-key-0123456789\", secret = true }}\n\
-         [component.gateway]\nsource = \"{}\"\n[component.gateway.variables]\napi_keys = \"{{{{ api_keys }}}}\"\n\
-         [component.gateway.tool.edgeway.handlers]\ngreet = {{ path = \"{}\" }}\n\
-         [component.gateway.tool.edgeway.policies]\ncors = {{ origins = [\"*\"], headers = [\"x-api-key\"] }}\n\
+    let app = GreetApp::new(
+        "browser-cors",
+        "",
+        "web=web-key-0123456789",
+        "[component.gateway.tool.edgeway.policies]\n\
+         cors = { origins = [\"*\"], headers = [\"x-api-key\"] }\n\
          [component.gateway.tool.edgeway.api_key]\nkeys = \"api_keys\"\n\
          [component.gateway.tool.edgeway.routes]\n\"GET /hello\" = \"greet\"\n\
-         \"GET /private\" = {{ handler = \"greet\", auth = \"api-key\" }}\n",
-        dir.join("app.wasm").display(),
-        repo_root().join("components/examples/greet").display()
+         \"GET /private\" = { handler = \"greet\", auth = \"api-key\" }\n",
     );
-    std::fs::write(&manifest, text).unwrap();
-    let server = Server::start(&manifest, &[], &[]);
+    let server = Server::start(&app.manifest(), &[], &[]);
     let port = server.addr.port();
     let seen = browser::run(
         "cors.cjs",
@@ -254,6 +248,4 @@ fn a_browser_app_can_read_every_problem() {
             (200, ""),
         ]
     );
-    drop(server);
-    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use edgeway_manifest::Manifest;
-use edgeway_tests::{Server, browser, edgeway, get, repo_root, request, test_app};
+use edgeway_tests::{GreetApp, Server, browser, edgeway, get, repo_root, request, test_app};
 use serde_json::Value;
 
 /// `edgeway openapi` for `manifest`, as printed on standard output.
@@ -157,20 +157,14 @@ fn the_gateway_serves_the_document_edgeway_openapi_writes() {
 
 #[test]
 fn the_document_can_move_and_be_protected_by_the_apps_auth() {
-    let dir = std::env::temp_dir().join(format!("edgeway-openapi-auth-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let manifest = dir.join("spin.toml");
-    let text = format!(
-        "spin_manifest_version = 2\n[application]\nname = \"described\"\nversion = \"2.0.0\"\n\
-         [variables]\napi_keys = {{ default = \"reader=reader-key-0123456789\", secret = true }}\n\
-         [component.gateway]\nsource = \"{}\"\n[component.gateway.variables]\napi_keys = \"{{{{ api_keys }}}}\"\n\
-         [component.gateway.tool.edgeway.handlers]\ngreet = {{ path = \"{}\" }}\n\
-         [component.gateway.tool.edgeway.routes]\n\"GET /hello\" = \"greet\"\n\
+    let app = GreetApp::new(
+        "described",
+        "version = \"2.0.0\"",
+        "reader=reader-key-0123456789",
+        "[component.gateway.tool.edgeway.routes]\n\"GET /hello\" = \"greet\"\n\
          [component.gateway.tool.edgeway.openapi]\npath = \"/spec.json\"\nauth = \"api-key\"\n",
-        dir.join("app.wasm").display(),
-        repo_root().join("components/examples/greet").display()
     );
-    std::fs::write(&manifest, text).unwrap();
+    let manifest = app.manifest();
     let server = Server::start(&manifest, &[], &[]);
     get(server.addr, "/spec.json").problem(401, "unauthorized");
     let served = request(
@@ -186,8 +180,6 @@ fn the_document_can_move_and_be_protected_by_the_apps_auth() {
     // Moved, and no docs page unless the manifest asks for one.
     get(server.addr, "/openapi.json").problem(404, "route-not-found");
     get(server.addr, "/docs").problem(404, "route-not-found");
-    drop(server);
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
