@@ -13,6 +13,7 @@ use wasmtime::component::Component;
 
 use crate::engine::{HostEngine, hex};
 use crate::error::{HostError, chain};
+use crate::load_progress::{LoadProgress, LoadStep};
 
 /// The cache key of a component: SHA-256 over the engine fingerprint and the
 /// Wasm bytes (with a separator, so the two parts cannot run into each other).
@@ -24,13 +25,15 @@ pub(crate) fn cache_key(wasm: &[u8], fingerprint: &str) -> String {
     hex(&digest.finalize())
 }
 
-/// Loads the component from the cache, or compiles it and fills the cache.
+/// Loads the component from the cache, or compiles it and fills the cache; tells
+/// `progress` which.
 ///
 /// Blocking (file I/O and Cranelift): call it from a blocking thread.
 pub(crate) fn load_or_compile(
     host_engine: &HostEngine,
     wasm_path: &Path,
     cache_dir: &Path,
+    progress: &LoadProgress,
 ) -> Result<Component, HostError> {
     let wasm = std::fs::read(wasm_path).map_err(|source| HostError::ReadComponent {
         path: wasm_path.to_owned(),
@@ -45,10 +48,10 @@ pub(crate) fn load_or_compile(
     if cached.is_file() {
         match load_cached(engine, &cached) {
             Ok(component) => {
-                eprintln!(
-                    "Loaded compiled component from cache ({})",
-                    cached.display()
-                );
+                progress.report(LoadStep::FromCache {
+                    component: wasm_path,
+                    cached: &cached,
+                });
                 return Ok(component);
             }
             // Cached files only exist for components that compiled with these
@@ -62,7 +65,10 @@ pub(crate) fn load_or_compile(
         }
     }
 
-    eprintln!("Compiling component (cached afterwards)...");
+    progress.report(LoadStep::Compiling {
+        component: wasm_path,
+    });
+    let started = std::time::Instant::now();
     let component = Component::new(engine, &wasm).map_err(|e| HostError::Compile {
         path: wasm_path.to_owned(),
         reason: chain(&e),
@@ -75,6 +81,11 @@ pub(crate) fn load_or_compile(
             cached.display()
         );
     }
+    progress.report(LoadStep::Compiled {
+        component: wasm_path,
+        cached: &cached,
+        elapsed: started.elapsed(),
+    });
     Ok(component)
 }
 
@@ -146,13 +157,32 @@ mod tests {
         let engine = crate::engine::build().unwrap();
         let cache = dir.join("cache");
 
-        load_or_compile(&engine, &wasm, &cache).unwrap();
+        let steps = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = steps.clone();
+        let progress = LoadProgress::new(move |step| {
+            seen.lock().unwrap().push(match step {
+                LoadStep::Compiling { .. } => "compiling",
+                LoadStep::Compiled { .. } => "compiled",
+                LoadStep::FromCache { .. } => "from cache",
+            })
+        });
+        load_or_compile(&engine, &wasm, &cache, &progress).unwrap();
         let entries: Vec<_> = std::fs::read_dir(&cache).unwrap().collect();
         assert_eq!(entries.len(), 1, "exactly one .cwasm, no temp file left");
-        load_or_compile(&engine, &wasm, &cache).unwrap();
+        load_or_compile(&engine, &wasm, &cache, &progress).unwrap();
 
         std::fs::write(entries[0].as_ref().unwrap().path(), b"garbage").unwrap();
-        load_or_compile(&engine, &wasm, &cache).expect("a damaged entry is recompiled");
+        load_or_compile(&engine, &wasm, &cache, &progress).expect("a damaged entry is recompiled");
+        assert_eq!(
+            *steps.lock().unwrap(),
+            [
+                "compiling",
+                "compiled",
+                "from cache",
+                "compiling",
+                "compiled"
+            ]
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -5,8 +5,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::access_log::LogFormat;
 use crate::error::HostError;
 use crate::key_value::KeyValueBackend;
+use crate::load_progress::LoadProgress;
 use crate::redis_trigger::RedisSubscription;
 use crate::schedule::Schedule;
 
@@ -109,6 +111,12 @@ pub struct HostConfig {
     /// accepting; connections still open then are closed. Zero closes them at once.
     /// Default 30 s.
     pub shutdown_timeout: Duration,
+    /// How the gateway's access-log lines reach stderr: as JSON (default), or as short
+    /// lines for a person ([`render_access_log`](crate::render_access_log)).
+    pub log_format: LogFormat,
+    /// Told when a component is compiled, or read from the compile cache, while the host
+    /// loads the app. Default: a line on stderr.
+    pub progress: LoadProgress,
 }
 
 impl Default for HostConfig {
@@ -126,6 +134,8 @@ impl Default for HostConfig {
             header_timeout: Duration::from_secs(10),
             max_connections: 1024,
             shutdown_timeout: Duration::from_secs(30),
+            log_format: LogFormat::Json,
+            progress: LoadProgress::default(),
         }
     }
 }

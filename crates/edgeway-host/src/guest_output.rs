@@ -1,5 +1,6 @@
 //! Guest stdout and stderr, written to the host's stderr with the request id
-//! in front of every line: `[req 7f3a01c2] line`.
+//! in front of every line: `[req 7f3a01c2] line`; with [`LogFormat::Human`], the
+//! gateway's access-log lines are rendered for a person instead.
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
@@ -12,6 +13,8 @@ use std::task::{Context, Poll};
 use hyper::body::Bytes;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
+
+use crate::access_log::{LogFormat, render};
 
 /// A short id for one request, used in logs and problem documents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +65,7 @@ impl CurrentRequest {
 
 /// A guest output (stdout or stderr) that prefixes lines; a `StdoutStream`
 /// for `WasiCtxBuilder::stdout` / `stderr`.
-pub(crate) struct GuestOutput(pub(crate) CurrentRequest);
+pub(crate) struct GuestOutput(pub(crate) CurrentRequest, pub(crate) LogFormat);
 
 impl IsTerminal for GuestOutput {
     fn is_terminal(&self) -> bool {
@@ -73,50 +76,119 @@ impl IsTerminal for GuestOutput {
 
 impl StdoutStream for GuestOutput {
     fn p2_stream(&self) -> Box<dyn OutputStream> {
-        Box::new(LineWriter::new(self.0.clone()))
+        Box::new(LineWriter::new(self.0.clone(), self.1))
     }
 
     fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
-        Box::new(LineWriter::new(self.0.clone()))
+        Box::new(LineWriter::new(self.0.clone(), self.1))
     }
 }
 
 /// Writes guest bytes to stderr, starting every line with the prefix.
 ///
 /// Writes are synchronous and whole (one `write_all` per guest write), so a
-/// line printed just before a trap is not lost in a buffer.
+/// line printed just before a trap is not lost in a buffer. Only in the human
+/// format is a line that starts with `{` held until its end (it may be an
+/// access-log record to render); what is held when the instance goes is written
+/// then.
 struct LineWriter {
     request: CurrentRequest,
-    at_line_start: bool,
+    lines: Lines,
 }
 
 impl LineWriter {
-    fn new(request: CurrentRequest) -> Self {
+    fn new(request: CurrentRequest, format: LogFormat) -> Self {
         Self {
             request,
-            at_line_start: true,
+            lines: Lines::new(format),
         }
     }
 
     fn write_prefixed(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         let prefix = self.request.prefix();
-        let out = prefix_lines(prefix.as_bytes(), &mut self.at_line_start, bytes);
+        let out = self.lines.push(prefix.as_bytes(), bytes);
         std::io::stderr().lock().write_all(&out)
     }
 }
 
-/// Copies `bytes`, putting `prefix` before every line start. A write may end
-/// mid-line; `at_line_start` carries that over to the next write.
-fn prefix_lines(prefix: &[u8], at_line_start: &mut bool, bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len() + prefix.len());
-    for line in bytes.split_inclusive(|b| *b == b'\n') {
-        if *at_line_start {
-            out.extend_from_slice(prefix);
-        }
-        out.extend_from_slice(line);
-        *at_line_start = line.ends_with(b"\n");
+impl Drop for LineWriter {
+    fn drop(&mut self) {
+        let out = self.lines.finish(self.request.prefix().as_bytes());
+        // Nowhere to report a failed write to stderr.
+        let _ = std::io::stderr().lock().write_all(&out);
     }
-    out
+}
+
+/// Splits a guest's output into lines and labels them; a write may end mid-line.
+struct Lines {
+    /// `Some(color)` in the human format.
+    human: Option<bool>,
+    at_line_start: bool,
+    /// Human format: the start of a line that may be an access-log record.
+    held: Vec<u8>,
+}
+
+impl Lines {
+    fn new(format: LogFormat) -> Self {
+        Self {
+            human: match format {
+                LogFormat::Json => None,
+                LogFormat::Human { color } => Some(color),
+            },
+            at_line_start: true,
+            held: Vec::new(),
+        }
+    }
+
+    /// What to write for `bytes`: `prefix` before every line start, and in the
+    /// human format access-log records rendered (without the prefix).
+    fn push(&mut self, prefix: &[u8], bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(bytes.len() + prefix.len());
+        for line in bytes.split_inclusive(|b| *b == b'\n') {
+            let holding = !self.held.is_empty()
+                || (self.at_line_start && line.starts_with(b"{") && self.human.is_some());
+            if holding {
+                self.held.extend_from_slice(line);
+                if line.ends_with(b"\n") {
+                    let held = std::mem::take(&mut self.held);
+                    self.render_held(prefix, &held, &mut out);
+                }
+                continue;
+            }
+            if self.at_line_start {
+                out.extend_from_slice(prefix);
+            }
+            out.extend_from_slice(line);
+            self.at_line_start = line.ends_with(b"\n");
+        }
+        out
+    }
+
+    /// Whatever is still held, written as plain output.
+    fn finish(&mut self, prefix: &[u8]) -> Vec<u8> {
+        let held = std::mem::take(&mut self.held);
+        if held.is_empty() {
+            return held;
+        }
+        [prefix, &held].concat()
+    }
+
+    /// Writes the whole line `held`: rendered if it is an access-log record, else prefixed.
+    fn render_held(&mut self, prefix: &[u8], held: &[u8], out: &mut Vec<u8>) {
+        let color = self.human.unwrap_or(false);
+        let line = std::str::from_utf8(held).ok();
+        match line.and_then(|line| render(line, color)) {
+            Some(rendered) => {
+                out.extend_from_slice(rendered.as_bytes());
+                out.push(b'\n');
+            }
+            None => {
+                out.extend_from_slice(prefix);
+                out.extend_from_slice(held);
+            }
+        }
+        self.at_line_start = true;
+    }
 }
 
 impl OutputStream for LineWriter {
@@ -174,10 +246,44 @@ mod tests {
 
     #[test]
     fn every_line_gets_the_prefix_once() {
-        let mut start = true;
-        let mut out = prefix_lines(b"> ", &mut start, b"one\ntw");
-        out.extend(prefix_lines(b"> ", &mut start, b"o\n\nthree"));
+        let mut lines = Lines::new(LogFormat::Json);
+        let mut out = lines.push(b"> ", b"one\ntw");
+        out.extend(lines.push(b"> ", b"o\n\nthree"));
         assert_eq!(String::from_utf8(out).unwrap(), "> one\n> two\n> \n> three");
-        assert!(!start);
+        assert!(!lines.at_line_start);
+        assert!(lines.finish(b"> ").is_empty());
+    }
+
+    const RECORD: &str = r#"{"time":"2026-01-01T00:00:00.000000Z","request_id":"r1","method":"GET","path":"/hello","route":"/hello","handler":"greet","status":200,"duration_us":1500,"request_bytes":0,"response_bytes":27,"client_addr":"127.0.0.1:5000"}"#;
+
+    #[test]
+    fn json_format_keeps_records_as_they_are() {
+        let mut lines = Lines::new(LogFormat::Json);
+        let out = lines.push(b"> ", format!("{RECORD}\n").as_bytes());
+        assert_eq!(String::from_utf8(out).unwrap(), format!("> {RECORD}\n"));
+    }
+
+    #[test]
+    fn human_format_renders_records_and_prefixes_the_rest() {
+        let mut lines = Lines::new(LogFormat::Human { color: false });
+        let (head, tail) = RECORD.split_at(40);
+        let mut out = lines.push(b"> ", b"starting\n{\"not\": \"a record\"}\n");
+        // A record may come in pieces: it is held until its line ends.
+        out.extend(lines.push(b"> ", head.as_bytes()));
+        out.extend(lines.push(b"> ", tail.as_bytes()));
+        out.extend(lines.push(b"> ", b"\ndone"));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "> starting\n> {\"not\": \"a record\"}\n\
+             GET /hello 200 1.5ms greet\n\
+             > done"
+        );
+    }
+
+    #[test]
+    fn human_format_writes_a_held_line_when_the_instance_goes() {
+        let mut lines = Lines::new(LogFormat::Human { color: false });
+        assert!(lines.push(b"> ", b"{\"partial\":").is_empty());
+        assert_eq!(lines.finish(b"> "), b"> {\"partial\":");
     }
 }

@@ -24,7 +24,8 @@
 //! 4. The request runs in a fresh instance (or a reused one when
 //!    [`HostConfig::reuse`] > 1) with a memory limit and a deadline; guest
 //!    stdout/stderr go to the host's stderr as `[req <id>] line` (`instance`,
-//!    `guest_output`).
+//!    `guest_output`); with [`LogFormat::Human`], the gateway's access-log lines go as
+//!    short lines for a person instead (`access_log`).
 //! 5. The component's response streams back. A trap before it answered gives
 //!    `500`, the deadline `504`, both as `application/problem+json`
 //!    (`problem`); the next request gets a fresh instance either way.
@@ -40,6 +41,7 @@
 //!   reads a store from outside a component.
 #![deny(missing_docs)]
 
+mod access_log;
 mod body;
 mod cache;
 mod config;
@@ -51,6 +53,7 @@ mod error;
 mod guest_output;
 mod instance;
 mod key_value;
+mod load_progress;
 mod problem;
 mod redis_trigger;
 mod route;
@@ -60,9 +63,11 @@ mod serve;
 mod spin_headers;
 mod state;
 
+pub use access_log::{LogFormat, render as render_access_log};
 pub use config::{AppComponent, HostConfig};
 pub use error::HostError;
 pub use key_value::{KeyValueBackend, KeyValueStore};
+pub use load_progress::{LoadProgress, LoadStep};
 pub use redis_trigger::RedisSubscription;
 pub use runtime_config::parse_runtime_config;
 pub use schedule::Schedule;

@@ -101,6 +101,7 @@ impl Host {
             let shared = Shared {
                 key_value: Arc::new(stores.for_component(&app.key_value_stores)),
                 variables: Arc::new(app.variables.clone()),
+                log_format: config.log_format,
             };
             if !app.trigger_routes.is_empty() {
                 let http = ProxyPre::new(pre.clone()).map_err(link_error)?;
@@ -248,6 +249,7 @@ async fn load(config: &HostConfig) -> Result<(HostEngine, Vec<Component>), HostE
         .map(|c| c.component.clone())
         .collect();
     let cache_dir = config.cache_dir.clone();
+    let progress = config.progress.clone();
     tokio::task::spawn_blocking(move || {
         let host_engine = engine::build()?;
         let mut loaded: HashMap<&PathBuf, Component> = HashMap::new();
@@ -255,7 +257,7 @@ async fn load(config: &HostConfig) -> Result<(HostEngine, Vec<Component>), HostE
         for path in &paths {
             let component = match loaded.get(path) {
                 Some(component) => component.clone(),
-                None => crate::cache::load_or_compile(&host_engine, path, &cache_dir)?,
+                None => crate::cache::load_or_compile(&host_engine, path, &cache_dir, &progress)?,
             };
             loaded.insert(path, component.clone());
             components.push(component);

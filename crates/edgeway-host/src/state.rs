@@ -11,6 +11,7 @@ use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 
+use crate::access_log::LogFormat;
 use crate::config_store::{self, ConfigView, Variables};
 use crate::guest_output::{CurrentRequest, GuestOutput, RequestId};
 use crate::key_value::{self, KeyValueStores, KeyValueView};
@@ -22,6 +23,8 @@ pub(crate) struct Shared {
     pub(crate) key_value: Arc<KeyValueStores>,
     /// The resolved variables behind `wasi:config`.
     pub(crate) variables: Arc<Variables>,
+    /// How guest output shows the gateway's access-log lines.
+    pub(crate) log_format: LogFormat,
 }
 
 /// The host state of one component instance.
@@ -99,8 +102,8 @@ pub(crate) fn new_store(
     // Nothing is inherited: no environment, arguments, preopened directories
     // or network. Guest stdout and stderr go to the host's stderr, labelled.
     let wasi = WasiCtxBuilder::new()
-        .stdout(GuestOutput(current.clone()))
-        .stderr(GuestOutput(current.clone()))
+        .stdout(GuestOutput(current.clone(), shared.log_format))
+        .stderr(GuestOutput(current.clone(), shared.log_format))
         .build();
     let data = StoreData {
         table: ResourceTable::new(),
