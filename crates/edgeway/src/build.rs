@@ -112,7 +112,10 @@ pub fn build_parts(manifest_path: &Path) -> anyhow::Result<Parts> {
         .package(GATEWAY_PACKAGE)
         .with_context(|| format!("the components workspace has no `{GATEWAY_PACKAGE}` crate"))?;
 
-    let step = Step::start("Building the handlers and the gateway");
+    let step = Step::start_plain(
+        "Building the handlers and the gateway",
+        "cargo; a few minutes the first time, seconds after",
+    );
     // Handlers may share a crate (two handlers with their own grants, say): build it once.
     let mut packages: Vec<&Package> = handler_packages.clone();
     packages.push(gateway);
@@ -165,7 +168,7 @@ fn compose_app(parts: Parts) -> anyhow::Result<Built> {
         ..
     } = parts;
     drop(lock);
-    let step = Step::start("Composing");
+    let step = Step::start("Composing", "wac-graph; a few seconds");
     let dir = manifest.dir();
     let handlers: Vec<Handler<'_>> = manifest
         .handlers
@@ -311,7 +314,10 @@ fn build_foreign(
     if languages.iter().all(|l| *l == Language::Rust) {
         return Ok(vec![None; languages.len()]);
     }
-    let step = Step::start("Building the Python and JavaScript handlers");
+    let step = Step::start(
+        "Building the Python and JavaScript handlers",
+        "componentize-py, componentize-js; up to a minute for each one that changed",
+    );
     // The gateway's crate is `<checkout>/components/gateway`, beside wit/ and the SDKs.
     let toolchain = Toolchain::new(&gateway.dir.join("../.."));
     let dir = manifest.dir();

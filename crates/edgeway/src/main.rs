@@ -1,8 +1,10 @@
 //! `edgeway`: build, route and serve an edgeway app.
+mod banner;
 mod build;
 mod cargo;
 mod events;
 mod languages;
+mod log_format;
 mod new;
 mod openapi;
 mod progress;

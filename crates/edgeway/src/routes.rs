@@ -7,21 +7,9 @@ use edgeway_router::Methods;
 
 pub fn print(manifest_path: &Path) -> anyhow::Result<()> {
     let manifest = Manifest::load(manifest_path)?;
-    let router = manifest.router();
-    let rows: Vec<[String; 4]> = router
-        .routes()
-        .iter()
-        .map(|route| {
-            let decl = &manifest.routes[route.value];
-            [
-                methods(route.methods),
-                route.pattern.to_owned(),
-                decl.handler.clone(),
-                policies(&decl.settings),
-            ]
-        })
-        .collect();
-    table(["METHODS", "PATH", "HANDLER", "POLICIES"], rows);
+    for line in route_table(&manifest) {
+        println!("{line}");
+    }
     let events = &manifest.events;
     if !events.subscriptions.is_empty() {
         println!();
@@ -38,13 +26,34 @@ pub fn print(manifest_path: &Path) -> anyhow::Result<()> {
                 ]
             })
             .collect();
-        table(["SOURCE", "HANDLER", "TYPES", "RETRY", "ENTRY"], rows);
+        for line in table(["SOURCE", "HANDLER", "TYPES", "RETRY", "ENTRY"], rows) {
+            println!("{line}");
+        }
     }
     Ok(())
 }
 
-/// Prints `rows` under `header`, in columns.
-fn table<const N: usize>(header: [&str; N], rows: Vec<[String; N]>) {
+/// The lines of the route table, in priority order: methods, path, handler and policies.
+pub fn route_table(manifest: &Manifest) -> Vec<String> {
+    let router = manifest.router();
+    let rows: Vec<[String; 4]> = router
+        .routes()
+        .iter()
+        .map(|route| {
+            let decl = &manifest.routes[route.value];
+            [
+                methods(route.methods),
+                route.pattern.to_owned(),
+                decl.handler.clone(),
+                policies(&decl.settings),
+            ]
+        })
+        .collect();
+    table(["METHODS", "PATH", "HANDLER", "POLICIES"], rows)
+}
+
+/// The lines of `rows` under `header`, in columns.
+fn table<const N: usize>(header: [&str; N], rows: Vec<[String; N]>) -> Vec<String> {
     let widths: Vec<usize> = (0..N)
         .map(|c| {
             rows.iter()
@@ -54,14 +63,17 @@ fn table<const N: usize>(header: [&str; N], rows: Vec<[String; N]>) {
                 .unwrap_or(0)
         })
         .collect();
-    for row in std::iter::once(header.map(str::to_owned)).chain(rows) {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell:width$}"))
-            .collect();
-        println!("{}", cells.join("  ").trim_end());
-    }
+    std::iter::once(header.map(str::to_owned))
+        .chain(rows)
+        .map(|row| {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(cell, width)| format!("{cell:width$}"))
+                .collect();
+            cells.join("  ").trim_end().to_owned()
+        })
+        .collect()
 }
 
 fn types(subscription: &Subscription) -> String {

@@ -62,7 +62,10 @@ pub fn build_split(manifest_path: &Path) -> anyhow::Result<SplitBuilt> {
         .collect::<anyhow::Result<Vec<_>>>()?;
 
     let plan = plan(manifest);
-    let step = Step::start("Building and composing the split components");
+    let step = Step::start_plain(
+        "Building and composing the split components",
+        "cargo and wac; a minute or two the first time",
+    );
     let mut components = Vec::new();
     for group in &plan.groups {
         let capabilities = build_group(&parts, &original, group, &needs, &dir)?;

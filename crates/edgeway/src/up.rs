@@ -9,7 +9,10 @@ use clap::{Args, ValueEnum};
 use edgeway_host::{AppComponent, Host, HostConfig, RedisSubscription, Schedule};
 use edgeway_manifest::Manifest;
 
+use crate::banner::{Banner, Build, HostKind, local_banner};
 use crate::build::build;
+use crate::log_format::LogFormatArgs;
+use crate::progress;
 use crate::split;
 
 #[derive(Args)]
@@ -30,6 +33,8 @@ pub struct UpArgs {
     /// Local host: memory limit per request, in MiB.
     #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..))]
     max_memory: u64,
+    #[command(flatten)]
+    log_format: LogFormatArgs,
     /// Local host: seconds a client has to send a request head; slower clients, and
     /// keep-alive connections idle that long, are disconnected.
     #[arg(
@@ -91,10 +96,13 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
     };
     if use_spin && args.split {
         let built = split::build_split(manifest_path)?;
+        let count = split::read_split_manifest(&built.spin_manifest)?.len();
+        Banner::new(&built.manifest, HostKind::Spin, Build::Split(count)).print(args.listen);
         return spin_up(&built.spin_manifest, &args);
     }
     if use_spin {
-        build(manifest_path)?;
+        let built = build(manifest_path)?;
+        Banner::new(&built.manifest, HostKind::Spin, Build::Single).print(args.listen);
         return spin_up(manifest_path, &args);
     }
     let (manifest, output) = if args.no_build {
@@ -146,6 +154,7 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
         let app = components[0].component.clone();
         components.extend(redis_components(&manifest, &app)?);
     }
+    let banner = local_banner(&manifest, &components, args.split);
     let key_value_backends = match &args.runtime_config_file {
         Some(path) => edgeway_host::parse_runtime_config(path)?,
         None => Default::default(),
@@ -167,6 +176,8 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
         header_timeout: Duration::from_secs(args.header_timeout),
         max_connections: usize::try_from(args.max_connections)?,
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
+        log_format: args.log_format.host_format(),
+        progress: progress::host_progress(),
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let served = runtime.block_on(async move {
@@ -177,6 +188,7 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
             host = Host::bind(config) => host?,
             () = &mut first => return Ok(()),
         };
+        banner.print(host.local_addr());
         tokio::select! {
             served = host.serve(first) => served?,
             () = nth_signal(signals, 2) => eprintln!("Stopping now: a second signal came"),
