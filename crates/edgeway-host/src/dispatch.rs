@@ -14,11 +14,11 @@ use tokio::task::{AbortHandle, JoinHandle};
 use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
+use crate::app::Current;
 use crate::body::GuardedBody;
 use crate::guest_output::RequestId;
 use crate::instance::{Outcome, Runner};
 use crate::problem::{health, problem};
-use crate::route::RouteTable;
 use crate::spin_headers;
 
 /// Paths under this prefix are answered by Spin itself, never by a component.
@@ -26,10 +26,8 @@ const WELL_KNOWN_PREFIX: &str = "/.well-known/spin/";
 
 /// Routes requests to the app's components.
 pub(crate) struct Dispatcher {
-    /// Every component's trigger routes, with the index of its runner.
-    pub(crate) routes: RouteTable,
-    /// One per component.
-    pub(crate) runners: Vec<Arc<Runner>>,
+    /// The app served, read once per request (a reload swaps it).
+    pub(crate) app: Current,
 }
 
 impl Dispatcher {
@@ -62,14 +60,15 @@ impl Dispatcher {
                 ),
             };
         }
-        let Some((route_match, component)) = self.routes.matches(&path) else {
+        let app = self.app.get();
+        let Some((route_match, component)) = app.routes.matches(&path) else {
             let detail = format!(
                 "no route matches {path}: the trigger routes are {}",
-                self.routes.describe()
+                app.routes.describe()
             );
             return problem(StatusCode::NOT_FOUND, &detail, None);
         };
-        let runner = self.runners[component].clone();
+        let runner = app.runners[component].clone();
 
         // Spin takes the authority from the `Host` header and refuses a
         // request without a valid one; wasi:http needs it too.

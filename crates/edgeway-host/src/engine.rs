@@ -21,6 +21,7 @@ pub(crate) const MAX_MEMORIES_PER_COMPONENT: u32 = 32;
 const MIB: usize = 1 << 20;
 
 /// A ready engine plus the description of its settings, used in cache keys.
+#[derive(Clone)]
 pub(crate) struct HostEngine {
     /// The engine; its epoch ticker stops when the last clone is dropped.
     pub(crate) engine: Engine,

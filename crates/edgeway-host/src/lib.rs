@@ -14,7 +14,8 @@
 //! 2. [`Host::serve`] accepts connections, one task each, at most
 //!    [`HostConfig::max_connections`] at once (a `503` beyond), and closes a connection
 //!    whose client takes longer than [`HostConfig::header_timeout`] to send a request head
-//!    (`serve`, `connection`).
+//!    (`serve`, `connection`). A [`Reloader`] from [`Host::reloader`] swaps the app
+//!    for a new build meanwhile; each request runs on the app it was dispatched to (`app`).
 //! 3. A request with more than one `Host` header gets `400`, as RFC 9112 asks;
 //!    `/.well-known/spin/health` is answered by the host; the most specific
 //!    trigger route of the app's components (one for a composed app, several
@@ -42,6 +43,7 @@
 #![deny(missing_docs)]
 
 mod access_log;
+mod app;
 mod body;
 mod cache;
 mod config;
@@ -64,6 +66,7 @@ mod spin_headers;
 mod state;
 
 pub use access_log::{LogFormat, render as render_access_log};
+pub use app::Reloader;
 pub use config::{AppComponent, HostConfig};
 pub use error::HostError;
 pub use key_value::{KeyValueBackend, KeyValueStore};

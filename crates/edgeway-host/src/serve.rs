@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use std::time::Duration;
@@ -12,20 +11,16 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use wasmtime::component::{Component, Linker};
-use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
+use crate::app::{Builder, Current, Reloader};
 use crate::config::HostConfig;
 use crate::connection::Acceptor;
 use crate::dispatch::Dispatcher;
 use crate::engine::{self, HostEngine};
-use crate::error::{HostError, chain};
-use crate::instance::Runner;
+use crate::error::HostError;
 use crate::key_value::KeyValueStores;
-use crate::redis_trigger::{self, RedisHandlerPre, RedisRunner};
-use crate::route::{RouteTable, TriggerRoute};
+use crate::redis_trigger;
 use crate::schedule::{self, Schedule};
-use crate::state::{Shared, add_to_linker};
 
 /// A bound host, ready to serve one component.
 ///
@@ -48,6 +43,8 @@ pub struct Host {
     listener: TcpListener,
     local_addr: SocketAddr,
     dispatcher: Arc<Dispatcher>,
+    /// What builds the app again for [`Host::reloader`].
+    builder: Arc<Builder>,
     /// The Redis channels to subscribe to, by server address.
     redis: HashMap<String, redis_trigger::Channels>,
     /// The requests to send on a schedule.
@@ -71,68 +68,10 @@ impl Host {
     /// when `listen` has port 0); progress notes go to stderr.
     pub async fn bind(config: HostConfig) -> Result<Host, HostError> {
         config.validate()?;
-        let mut routes = Vec::new();
-        let mut http_components = 0;
-        for app in &config.components {
-            for route in &app.trigger_routes {
-                routes.push((TriggerRoute::parse(route)?, http_components));
-            }
-            if !app.trigger_routes.is_empty() {
-                http_components += 1;
-            }
-        }
-        let routes = RouteTable::new(routes)?;
         let stores = KeyValueStores::new(&config.key_value_dir, &config.key_value_backends, &[])?;
-        let (host_engine, components) = load(&config).await?;
-
-        let mut linker = Linker::new(&host_engine.engine);
-        add_to_linker(&mut linker).map_err(|e| HostError::Link {
-            path: config.components[0].component.clone(),
-            reason: chain(&e),
-        })?;
-        let mut runners = Vec::new();
-        let mut subscriptions = Vec::new();
-        for (app, component) in config.components.iter().zip(&components) {
-            let link_error = |e: wasmtime::Error| HostError::Link {
-                path: app.component.clone(),
-                reason: chain(&e),
-            };
-            let pre = linker.instantiate_pre(component).map_err(link_error)?;
-            let shared = Shared {
-                key_value: Arc::new(stores.for_component(&app.key_value_stores)),
-                variables: Arc::new(app.variables.clone()),
-                log_format: config.log_format,
-            };
-            if !app.trigger_routes.is_empty() {
-                let http = ProxyPre::new(pre.clone()).map_err(link_error)?;
-                runners.push(Arc::new(Runner::new(
-                    http,
-                    shared.clone(),
-                    config.max_memory_bytes,
-                    config.timeout,
-                    config.reuse,
-                )));
-            }
-            if !app.redis_subscriptions.is_empty() {
-                let runner = Arc::new(RedisRunner {
-                    name: component_name(&app.component),
-                    pre: RedisHandlerPre::new(pre).map_err(|e| HostError::Link {
-                        path: app.component.clone(),
-                        reason: format!(
-                            "it has Redis subscriptions but does not export \
-                             fermyon:spin/inbound-redis: {}",
-                            chain(&e)
-                        ),
-                    })?,
-                    shared,
-                    max_memory_bytes: config.max_memory_bytes,
-                    timeout: config.timeout,
-                });
-                for subscription in &app.redis_subscriptions {
-                    subscriptions.push((subscription.clone(), runner.clone()));
-                }
-            }
-        }
+        let builder = Builder::new(new_engine().await?, &config, stores)?;
+        let components = builder.compile(&config.components).await?;
+        let (app, subscriptions) = builder.build(&config.components, &components)?;
 
         let listener =
             TcpListener::bind(config.listen)
@@ -150,13 +89,21 @@ impl Host {
         Ok(Host {
             listener,
             local_addr,
-            dispatcher: Arc::new(Dispatcher { routes, runners }),
+            dispatcher: Arc::new(Dispatcher {
+                app: Current::new(app),
+            }),
+            builder: Arc::new(builder),
             redis: redis_trigger::by_address(subscriptions),
             schedules: config.schedules,
             header_timeout: config.header_timeout,
             max_connections: config.max_connections,
             shutdown_timeout: config.shutdown_timeout,
         })
+    }
+
+    /// A handle that swaps the app served for a new build while [`Host::serve`] runs.
+    pub fn reloader(&self) -> Reloader {
+        Reloader::new(self.builder.clone(), self.dispatcher.clone())
     }
 
     /// The address the host listens on (with the real port when `listen`
@@ -239,43 +186,13 @@ impl Host {
     }
 }
 
-/// Loads (or compiles) every component file once, on a blocking thread: engine creation
-/// probes the address space and compiling can take seconds. One compiled component per
-/// component of the app, in order.
-async fn load(config: &HostConfig) -> Result<(HostEngine, Vec<Component>), HostError> {
-    let paths: Vec<PathBuf> = config
-        .components
-        .iter()
-        .map(|c| c.component.clone())
-        .collect();
-    let cache_dir = config.cache_dir.clone();
-    let progress = config.progress.clone();
-    tokio::task::spawn_blocking(move || {
-        let host_engine = engine::build()?;
-        let mut loaded: HashMap<&PathBuf, Component> = HashMap::new();
-        let mut components = Vec::new();
-        for path in &paths {
-            let component = match loaded.get(path) {
-                Some(component) => component.clone(),
-                None => crate::cache::load_or_compile(&host_engine, path, &cache_dir, &progress)?,
-            };
-            loaded.insert(path, component.clone());
-            components.push(component);
-        }
-        Ok::<_, HostError>((host_engine, components))
-    })
-    .await
-    .map_err(|e| HostError::Engine {
-        reason: format!("the loading thread failed: {e}"),
-    })?
-}
-
-/// How logs name a component: its file name.
-fn component_name(path: &Path) -> String {
-    path.file_name()
-        .unwrap_or(path.as_os_str())
-        .to_string_lossy()
-        .into_owned()
+/// Creates the engine on a blocking thread: it probes the address space.
+async fn new_engine() -> Result<HostEngine, HostError> {
+    tokio::task::spawn_blocking(engine::build)
+        .await
+        .map_err(|e| HostError::Engine {
+            reason: format!("the engine thread failed: {e}"),
+        })?
 }
 
 /// Prints the one line on stdout that callers wait for.
