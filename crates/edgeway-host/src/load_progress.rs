@@ -52,7 +52,10 @@ pub enum LoadStep<'a> {
 /// # drop(config);
 /// ```
 #[derive(Clone, Default)]
-pub struct LoadProgress(Option<Arc<dyn Fn(LoadStep<'_>) + Send + Sync>>);
+pub struct LoadProgress(Option<Arc<Report>>);
+
+/// What a [`LoadProgress`] calls.
+type Report = dyn Fn(LoadStep<'_>) + Send + Sync;
 
 impl LoadProgress {
     /// Calls `report` with every step.
