@@ -2,9 +2,18 @@
 //! client address, `/burst` 10 per hour, `/burst-by-key` 2 per hour by API key. Windows are
 //! aligned to Unix time, so each test first waits for a window with room to finish in.
 //! Each route is called by one test only: the counters are shared by the whole process.
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use edgeway_tests::{Response, concurrently, get, request, test_app};
+
+/// Runs this file's tests one at a time. Each request instantiates the whole test app (76 core
+/// instances, with its Python and JavaScript handlers), so fifty at once take 3,800 of the
+/// pool's 4,000: one more request alongside would be refused for want of an instance.
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// Sleeps until a window of `length` seconds has at least `room` left; with `fresh`, until a
 /// new window has just begun.
@@ -48,6 +57,7 @@ fn assert_refused(response: &Response, window: u64) {
 
 #[test]
 fn limited_lets_three_through_per_window_then_429_until_the_next() {
+    let _alone = one_at_a_time();
     let addr = test_app().addr;
     // Four requests must land in one window; on a machine so busy that they do not, try
     // again in the next one (a fresh window has a fresh counter).
@@ -78,6 +88,7 @@ fn limited_lets_three_through_per_window_then_429_until_the_next() {
 
 #[test]
 fn fifty_at_once_on_burst_let_exactly_ten_through() {
+    let _alone = one_at_a_time();
     let addr = test_app().addr;
     wait_for_window(3600, Duration::from_secs(120), false);
     let responses = concurrently(50, move |_| get(addr, "/burst"));
@@ -109,6 +120,7 @@ fn fifty_at_once_on_burst_let_exactly_ten_through() {
 
 #[test]
 fn burst_by_key_counts_each_api_key_on_its_own() {
+    let _alone = one_at_a_time();
     let addr = test_app().addr;
     let call = |key: &str| request(addr, "GET", "/burst-by-key", &[("x-api-key", key)], b"");
     let alice = "alice-key-0123456789abcdef";
