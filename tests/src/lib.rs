@@ -8,8 +8,10 @@ mod http;
 pub mod redis;
 mod server;
 pub mod soak;
+mod temp_repo;
 pub mod tokens;
 
 pub use greet_app::GreetApp;
 pub use http::{Answer, Response, concurrently, exchange, get, read_response, request, send_raw};
 pub use server::{Server, edgeway, repo_root, split_mode, test_app};
+pub use temp_repo::{TempRepo, run};

@@ -1,9 +1,8 @@
 //! Handlers in Python and JavaScript behind the same contract, over HTTP: the example
 //! handlers, the test-only probes (tests/handlers), their failures, and `edgeway new`.
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use edgeway_tests::{Response, Server, edgeway, get, repo_root, request, test_app};
+use edgeway_tests::{Response, Server, TempRepo, edgeway, get, repo_root, request, run, test_app};
 use serde_json::json;
 
 fn assert_handler_problem(response: &Response, status: u16, title: &str) -> serde_json::Value {
@@ -207,17 +206,6 @@ fn a_javascript_exception_is_a_500_problem_and_the_next_request_works() {
     );
 }
 
-/// Runs a command to success, or fails with what it printed.
-fn run(command: &mut Command) {
-    let output = command.output().expect("the command runs");
-    assert!(
-        output.status.success(),
-        "{command:?} failed:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 #[test]
 fn the_python_and_javascript_sdks_pass_their_unit_tests() {
     let root = repo_root();
@@ -227,126 +215,6 @@ fn the_python_and_javascript_sdks_pass_their_unit_tests() {
     run(Command::new("node")
         .args(["--test", "test/"])
         .current_dir(root.join("crates/edgeway-sdk-js")));
-}
-
-/// The parts of the repository an app needs to build, copied to a temporary folder (removed
-/// on drop), with an app of one Rust handler, `greet`.
-struct TempRepo {
-    dir: PathBuf,
-}
-
-const APP: &str = r#"# A new app.
-spin_manifest_version = 2
-
-[application]
-name = "new-app"
-
-[[trigger.http]]
-route = "/..."
-component = "gateway"
-
-[component.gateway]
-source = "target/edgeway/new-app.wasm"
-
-# The handlers.
-[component.gateway.tool.edgeway.handlers]
-greet = { path = "components/examples/greet" }   # Rust
-
-# The routes.
-[component.gateway.tool.edgeway.routes]
-"GET /hello" = "greet"
-"#;
-
-impl TempRepo {
-    /// A copy named `name`, so that tests running at once have one each.
-    fn new(name: &str) -> TempRepo {
-        let dir = std::env::temp_dir().join(format!("edgeway-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let root = repo_root();
-        for path in [
-            "wit",
-            "crates/edgeway-sdk",
-            "crates/edgeway-sdk-python",
-            "crates/edgeway-sdk-js",
-            "crates/edgeway-events",
-            "crates/edgeway-manifest",
-            "crates/edgeway-openapi",
-            "crates/edgeway-router",
-            "crates/edgeway-policy",
-            "components/.cargo",
-            "components/Cargo.lock",
-            "components/gateway",
-            "components/examples/greet",
-        ] {
-            copy(&root.join(path), &dir.join(path));
-        }
-        // Replaces the array that starts on the line beginning with `key`, one line or many.
-        let edit = |path: &str, key: &str, new: &str| {
-            let text = std::fs::read_to_string(root.join(path)).unwrap();
-            let start = text.find(&format!("\n{key}")).unwrap() + 1;
-            let end = start + text[start..].find(']').unwrap() + 1;
-            let text = format!("{}{new}{}", &text[..start], &text[end..]);
-            std::fs::write(dir.join(path), text).unwrap();
-        };
-        edit("Cargo.toml", "members = ", "members = [\"crates/*\"]");
-        edit(
-            "components/Cargo.toml",
-            "members = ",
-            "members = [\"gateway\", \"examples/greet\"]",
-        );
-        std::fs::write(dir.join("spin.toml"), APP).unwrap();
-        TempRepo { dir }
-    }
-
-    fn manifest(&self) -> PathBuf {
-        self.dir.join("spin.toml")
-    }
-
-    /// The environment of commands in the copy: the repository's tools, and a cargo target
-    /// folder of its own that outlives the copy (the gateway's name is the same in both).
-    fn envs(&self) -> Vec<(&'static str, String)> {
-        let root = repo_root();
-        vec![
-            (
-                "EDGEWAY_TOOLS",
-                root.join(".edgeway/tools").display().to_string(),
-            ),
-            (
-                "CARGO_TARGET_DIR",
-                root.join("target/edgeway-new-test").display().to_string(),
-            ),
-        ]
-    }
-
-    fn new_handler(&self, args: &[&str]) {
-        run(edgeway()
-            .arg("new")
-            .args(args)
-            .arg("--manifest")
-            .arg(self.manifest())
-            .envs(self.envs()));
-    }
-}
-
-impl Drop for TempRepo {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn copy(from: &Path, to: &Path) {
-    if from.is_file() {
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(from, to).unwrap();
-        return;
-    }
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if !["target", "node_modules", "__pycache__"].contains(&name.to_str().unwrap()) {
-            copy(&entry.path(), &to.join(name));
-        }
-    }
 }
 
 #[test]
@@ -364,7 +232,7 @@ fn edgeway_new_scaffolds_handlers_that_pass_their_tests_build_and_serve() {
 
     // The manifests keep their comments and formatting; the lines are added to their tables.
     let manifest = std::fs::read_to_string(app.manifest()).unwrap();
-    let expected = APP
+    let expected = TempRepo::APP
         .replace(
             "# Rust\n",
             "# Rust\nhello-rs = { path = \"components/hello-rs\" }\n\
@@ -377,14 +245,14 @@ fn edgeway_new_scaffolds_handlers_that_pass_their_tests_build_and_serve() {
              \"GET /py/hi/:name\" = \"hello-py\"\n\"GET /hello-js\" = \"hello-js\"\n",
         );
     assert_eq!(manifest, expected);
-    let members = std::fs::read_to_string(app.dir.join("components/Cargo.toml")).unwrap();
+    let members = std::fs::read_to_string(app.dir().join("components/Cargo.toml")).unwrap();
     assert!(
         members.contains("members = [\"gateway\", \"examples/greet\", \"hello-rs\"]"),
         "{members}"
     );
 
     // Each template passes its own test.
-    let components = app.dir.join("components");
+    let components = app.dir().join("components");
     run(Command::new("python3")
         .args(["-m", "doctest", "-v", "app.py"])
         .current_dir(components.join("hello-py")));

@@ -11,6 +11,7 @@ mod progress;
 mod routes;
 mod split;
 mod up;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,14 +68,19 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // Manifest diagnostics carry their own `file:line:col: error:` prefix.
-            match error.downcast_ref::<edgeway_manifest::ManifestError>() {
-                Some(diagnostics @ edgeway_manifest::ManifestError::Invalid(_)) => {
-                    eprintln!("{diagnostics}")
-                }
-                _ => eprintln!("error: {error:#}"),
-            }
+            print_error(&error);
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Prints `error` on stderr: as `error: ...`, or as the manifest's diagnostics, which carry
+/// their own `file:line:col: error:` prefix.
+fn print_error(error: &anyhow::Error) {
+    match error.downcast_ref::<edgeway_manifest::ManifestError>() {
+        Some(diagnostics @ edgeway_manifest::ManifestError::Invalid(_)) => {
+            eprintln!("{diagnostics}")
+        }
+        _ => eprintln!("error: {error:#}"),
     }
 }

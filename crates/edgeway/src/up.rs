@@ -1,6 +1,7 @@
 //! `edgeway up`: build, then serve with Spin when it is installed, or with the local host.
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use crate::build::build;
 use crate::log_format::LogFormatArgs;
 use crate::progress;
 use crate::split;
+use crate::watch;
 
 #[derive(Args)]
 pub struct UpArgs {
@@ -77,6 +79,10 @@ pub struct UpArgs {
     /// Spin's router (see `edgeway build --split`).
     #[arg(long)]
     split: bool,
+    /// Local host: rebuild when a file under the manifest's `watch` globs changes, and
+    /// serve the new build without a restart (a failed build keeps the last good one).
+    #[arg(long, conflicts_with = "no_build")]
+    watch: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -89,9 +95,14 @@ enum HostChoice {
 pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
     let spin_installed = which_spin();
     let use_spin = match args.host {
+        HostChoice::Spin if args.watch => bail!(watch::SPIN_REFUSAL),
         HostChoice::Spin if !spin_installed => bail!("`--host spin` needs a `spin` binary on PATH"),
         HostChoice::Spin => true,
         HostChoice::Local => false,
+        HostChoice::Auto if spin_installed && args.watch => {
+            eprintln!("{}", watch::LOCAL_NOTE);
+            false
+        }
         HostChoice::Auto => spin_installed,
     };
     if use_spin && args.split {
@@ -109,43 +120,12 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
         let manifest = edgeway_manifest::Manifest::load(manifest_path)?;
         let output = manifest.dir().join(&manifest.output);
         (manifest, output)
-    } else if args.split {
-        let built = split::build_split(manifest_path)?;
-        (built.manifest, built.spin_manifest)
     } else {
-        let built = build(manifest_path)?;
-        (built.manifest, built.output)
+        build_app(manifest_path, args.split)?
     };
-    let variables = manifest
-        .variables
-        .resolve(|name| std::env::var(name).ok())
-        .map_err(|error| anyhow::anyhow!("{}: {error}", manifest.path.display()))?;
+    let variables = variables(&manifest)?;
     let schedules = schedules(&manifest, &variables);
-    let mut components = if args.split {
-        let derived = split::split_dir(&manifest).join("spin.toml");
-        split::read_split_manifest(&derived)?
-            .into_iter()
-            .map(|c| AppComponent {
-                component: c.source,
-                trigger_routes: c.routes,
-                redis_subscriptions: Vec::new(),
-                key_value_stores: c.key_value_stores,
-                variables: variables
-                    .iter()
-                    .filter(|(name, _)| c.variables.contains(name))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            })
-            .collect()
-    } else {
-        vec![AppComponent {
-            component: output,
-            trigger_routes: vec![manifest.trigger_route.clone()],
-            redis_subscriptions: Vec::new(),
-            key_value_stores: manifest.key_value_stores.clone(),
-            variables,
-        }]
-    };
+    let mut components = http_components(&manifest, &output, args.split, variables)?;
     if args.split && !manifest.events.redis.is_empty() {
         eprintln!(
             "Note: the Redis triggers are not served in a split deployment on the local host"
@@ -159,6 +139,7 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
         Some(path) => edgeway_host::parse_runtime_config(path)?,
         None => Default::default(),
     };
+    let watched = args.watch.then(|| (manifest_path.to_owned(), args.split));
     let config = HostConfig {
         listen: args.listen,
         components,
@@ -189,6 +170,9 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
             () = &mut first => return Ok(()),
         };
         banner.print(host.local_addr());
+        if let Some((manifest_path, split)) = watched {
+            watch::spawn(manifest_path, split, host.reloader())?;
+        }
         tokio::select! {
             served = host.serve(first) => served?,
             () = nth_signal(signals, 2) => eprintln!("Stopping now: a second signal came"),
@@ -198,6 +182,60 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
     // A component still running when the shutdown timeout passed must not hold up the exit.
     runtime.shutdown_timeout(Duration::from_secs(1));
     served
+}
+
+/// Builds the app (a split deployment if `split`): its manifest, and the composed
+/// component or the split deployment's `spin.toml`.
+pub(crate) fn build_app(manifest_path: &Path, split: bool) -> anyhow::Result<(Manifest, PathBuf)> {
+    if split {
+        let built = split::build_split(manifest_path)?;
+        Ok((built.manifest, built.spin_manifest))
+    } else {
+        let built = build(manifest_path)?;
+        Ok((built.manifest, built.output))
+    }
+}
+
+/// The app's variables, resolved from `[variables]` and `SPIN_VARIABLE_*`.
+pub(crate) fn variables(manifest: &Manifest) -> anyhow::Result<BTreeMap<String, String>> {
+    manifest
+        .variables
+        .resolve(|name| std::env::var(name).ok())
+        .map_err(|error| anyhow::anyhow!("{}: {error}", manifest.path.display()))
+}
+
+/// The components HTTP requests reach: the composed app `output`, or with `split` every
+/// component of the app's split deployment, each with its stores and variables.
+pub(crate) fn http_components(
+    manifest: &Manifest,
+    output: &Path,
+    split: bool,
+    variables: BTreeMap<String, String>,
+) -> anyhow::Result<Vec<AppComponent>> {
+    if !split {
+        return Ok(vec![AppComponent {
+            component: output.to_owned(),
+            trigger_routes: vec![manifest.trigger_route.clone()],
+            redis_subscriptions: Vec::new(),
+            key_value_stores: manifest.key_value_stores.clone(),
+            variables,
+        }]);
+    }
+    let derived = split::split_dir(manifest).join("spin.toml");
+    Ok(split::read_split_manifest(&derived)?
+        .into_iter()
+        .map(|c| AppComponent {
+            component: c.source,
+            trigger_routes: c.routes,
+            redis_subscriptions: Vec::new(),
+            key_value_stores: c.key_value_stores,
+            variables: variables
+                .iter()
+                .filter(|(name, _)| c.variables.contains(name))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        })
+        .collect())
 }
 
 /// Counts the Ctrl-Cs (SIGINT) and SIGTERMs that come from now on.
