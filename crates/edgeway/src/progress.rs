@@ -26,7 +26,7 @@ impl Step {
         let spinner = std::io::stderr().is_terminal().then(|| {
             let spinner = ProgressBar::new_spinner().with_message(start_line(what, first_time));
             spinner.set_style(
-                ProgressStyle::with_template("  {spinner} {msg} {elapsed}")
+                ProgressStyle::with_template("  {spinner} {elapsed:>3} {wide_msg}")
                     .expect("a valid template"),
             );
             spinner.enable_steady_tick(Duration::from_millis(100));
@@ -56,19 +56,18 @@ impl Step {
     /// Ends the step with `result`, and how long it took.
     pub fn done(mut self, result: &str) {
         let line = done_line(self.what, self.started.elapsed(), result);
-        match self.spinner.take() {
-            Some(spinner) => spinner.finish_with_message(line),
-            None => eprintln!("  {line}"),
+        // The live line goes; the finished one stays, in full, as a plain line.
+        if let Some(spinner) = self.spinner.take() {
+            spinner.finish_and_clear();
         }
+        eprintln!("  {line}");
     }
 }
 
 impl Drop for Step {
     /// A step that fails ends without a result: its spinner goes, the error follows.
     fn drop(&mut self) {
-        if let Some(spinner) = &self.spinner
-            && !spinner.is_finished()
-        {
+        if let Some(spinner) = self.spinner.take() {
             spinner.finish_and_clear();
         }
     }
@@ -104,16 +103,17 @@ pub fn host_progress() -> LoadProgress {
         match load {
             LoadStep::Compiling { component } => {
                 *step = Some(Step::start(
-                    "Compiling the component for the local host",
+                    "Compiling for the local host",
                     &format!(
-                        "wasmtime, {}; ~20 s for the example app, once: it is cached",
+                        "wasmtime, {}; ~20 s for the example app, once",
                         file_name(component)
                     ),
                 ));
             }
             LoadStep::Compiled { cached, .. } => {
                 if let Some(step) = step.take() {
-                    step.done(&format!("cached as {}", cached.display()));
+                    let dir = cached.parent().unwrap_or(cached);
+                    step.done(&format!("cached in {}", dir.display()));
                 }
             }
             LoadStep::FromCache { component, cached } => eprintln!(
