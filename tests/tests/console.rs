@@ -76,7 +76,8 @@ fn the_json_log_stays_the_default_when_piped() {
 #[test]
 fn the_banner_lists_the_host_the_build_and_the_routes() {
     let (_app, server) = serve("banner", &[]);
-    let stderr = wait_for_line(&server, |line| line.contains("edgeway up: http://"));
+    // The banner's last line: the lines before it are in by then.
+    let stderr = wait_for_line(&server, |line| line.contains(" /hello/:name "));
     let banner: Vec<&str> = stderr
         .lines()
         .skip_while(|line| !line.contains("edgeway up: http://"))
