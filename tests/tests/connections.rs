@@ -64,6 +64,17 @@ fn closed_by_server(stream: &mut TcpStream, wait: Duration) -> bool {
     }
 }
 
+/// A request to a handler that never returns (only the 30 s request timeout would stop it),
+/// given a second to reach the handler.
+fn stuck_request(addr: SocketAddr) -> TcpStream {
+    let mut stuck = TcpStream::connect(addr).expect("connect");
+    stuck
+        .write_all(b"GET /fault/loop HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    stuck
+}
+
 /// Waits until the server stops accepting connections (at most 10 s).
 fn wait_until_refused(addr: SocketAddr) {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -230,12 +241,7 @@ fn sigterm_finishes_the_request_in_flight_refuses_new_connections_and_exits_0() 
 #[test]
 fn the_shutdown_timeout_bounds_how_long_a_request_holds_up_the_exit() {
     let server = start(&["--shutdown-timeout", "1"]);
-    // A handler that never returns: only the 30 s request timeout would stop it.
-    let mut stuck = TcpStream::connect(server.addr).expect("connect");
-    stuck
-        .write_all(b"GET /fault/loop HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    std::thread::sleep(Duration::from_secs(1));
+    let mut stuck = stuck_request(server.addr);
 
     server.terminate();
     let signalled = Instant::now();
@@ -255,11 +261,7 @@ fn the_shutdown_timeout_bounds_how_long_a_request_holds_up_the_exit() {
 #[test]
 fn a_second_signal_stops_at_once() {
     let server = start(&[]);
-    let mut stuck = TcpStream::connect(server.addr).expect("connect");
-    stuck
-        .write_all(b"GET /fault/loop HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    std::thread::sleep(Duration::from_secs(1));
+    let mut stuck = stuck_request(server.addr);
     server.terminate();
     wait_until_refused(server.addr);
     server.terminate();
