@@ -226,7 +226,7 @@ fn preflight(head: &Head, trail: &mut Trail) -> Option<Reply> {
             let cors = target.policy.cors?;
             trail.route = Some(found.pattern);
             trail.log = target.policy.access_log;
-            let methods = app::ROUTES[*found.value].methods.allowed().to_string();
+            let methods = app::ROUTES[*found.value].methods.allowed().allow_header();
             (cors, methods)
         }
         Err(_) => (app::CORS.as_ref()?, method.to_owned()),

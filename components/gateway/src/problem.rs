@@ -53,8 +53,10 @@ pub fn not_found(head: &Head) -> Reply {
 
 pub fn method_not_allowed(head: &Head, allowed: Methods) -> Reply {
     let detail = format!(
-        "{} is not allowed on {}; allowed: {allowed}",
-        head.method, head.path
+        "{} is not allowed on {}; allowed: {}",
+        head.method,
+        head.path,
+        allowed.allow_header()
     );
     let mut reply = problem(
         head,
@@ -65,7 +67,7 @@ pub fn method_not_allowed(head: &Head, allowed: Methods) -> Reply {
     );
     reply
         .headers
-        .push(("allow".into(), allowed.to_string().into_bytes()));
+        .push(("allow".into(), allowed.allow_header().into_bytes()));
     reply
 }
 

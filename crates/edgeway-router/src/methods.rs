@@ -2,8 +2,10 @@ use std::fmt;
 
 /// A set of HTTP methods a route accepts.
 ///
-/// A set that contains `GET` also accepts `HEAD` requests. [`Methods::ANY`] accepts every
-/// method, including extension methods that have no constant here.
+/// A set that contains `GET` also accepts `HEAD` requests. [`Methods::ANY`] is the eight
+/// methods an OpenAPI 3.1 document can describe (`GET`, `HEAD`, `POST`, `PUT`, `DELETE`,
+/// `PATCH`, `OPTIONS`, `TRACE`): `CONNECT` and extension methods (`QUERY`, `PROPFIND`)
+/// reach no route, so a route never takes a request its API document does not list.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Methods(u16);
 
@@ -19,7 +21,7 @@ const NAMES: [(&str, Methods); 9] = [
     ("TRACE", Methods::TRACE),
 ];
 
-/// The bit standing for every method without a constant of its own.
+/// The bit standing for every method without a constant of its own: no route accepts it.
 const EXTENSION: u16 = 1 << 15;
 
 impl Methods {
@@ -43,11 +45,11 @@ impl Methods {
     pub const CONNECT: Methods = Methods(1 << 7);
     /// `TRACE`.
     pub const TRACE: Methods = Methods(1 << 8);
-    /// Every method.
-    pub const ANY: Methods = Methods(0x1ff | EXTENSION);
+    /// Every method an API document can list: all of the above but `CONNECT`.
+    pub const ANY: Methods = Methods(0x1ff & !Methods::CONNECT.0);
 
     /// The method named `name` (uppercase, as on the wire), or `None` for an extension
-    /// method, which only [`Methods::ANY`] accepts.
+    /// method, which no route accepts.
     ///
     /// ```
     /// # use edgeway_router::Methods;
@@ -79,7 +81,9 @@ impl Methods {
     /// # use edgeway_router::Methods;
     /// assert!(Methods::GET.accepts("HEAD"));
     /// assert!(!Methods::GET.accepts("POST"));
-    /// assert!(Methods::ANY.accepts("PROPFIND"));
+    /// assert!(Methods::ANY.accepts("TRACE"));
+    /// assert!(!Methods::ANY.accepts("PROPFIND"));
+    /// assert!(!Methods::ANY.accepts("CONNECT"));
     /// ```
     pub fn accepts(self, method: &str) -> bool {
         !self.intersection(Methods::wanted(method)).is_empty()
@@ -109,6 +113,20 @@ impl Methods {
             .iter()
             .filter(move |(_, m)| !self.intersection(*m).is_empty())
             .map(|(n, _)| *n)
+    }
+
+    /// The method names joined by `, `, as the `Allow` header lists them (`ANY` spelled out).
+    ///
+    /// ```
+    /// # use edgeway_router::Methods;
+    /// assert_eq!(Methods::ANY.to_string(), "ANY");
+    /// assert_eq!(
+    ///     Methods::ANY.allow_header(),
+    ///     "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, TRACE"
+    /// );
+    /// ```
+    pub fn allow_header(self) -> String {
+        self.names().collect::<Vec<_>>().join(", ")
     }
 }
 

@@ -108,6 +108,24 @@ fn method_not_allowed_lists_every_method_of_the_path() {
 }
 
 #[test]
+fn any_takes_the_methods_a_document_lists_and_no_others() {
+    let router = router();
+    for method in ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"] {
+        assert_eq!(*router.at(method, "/echo/a").unwrap().value, "/echo/...");
+    }
+    for method in ["QUERY", "PROPFIND", "CONNECT"] {
+        let error = router.at(method, "/echo/a").unwrap_err();
+        let MatchError::MethodNotAllowed { allowed } = error else {
+            panic!("{method}: expected 405, got {error:?}");
+        };
+        assert_eq!(
+            allowed.allow_header(),
+            "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, TRACE"
+        );
+    }
+}
+
+#[test]
 fn empty_and_root_paths() {
     let mut router = Router::new();
     router.insert(Methods::GET, "/a/:x", ()).unwrap();
