@@ -2,7 +2,8 @@
 //! by the local host or a cron service) and Redis messages (Spin's Redis trigger calls the
 //! `fermyon:spin/inbound-redis` export) become CloudEvents, delivered to every subscriber
 //! whose source and type match. A failed delivery is retried with backoff, then written to
-//! the dead letters; each attempt is one JSON log line.
+//! the dead letters; each attempt is one JSON log line. Replicas sharing one store claim each
+//! schedule tick and each Redis CloudEvent there first, so only one of them delivers it.
 use edgeway_events::{Attempt, Event, Fallback, Outcome, Retry};
 use edgeway_policy::RoutePolicy;
 use edgeway_policy::access_log::rfc3339;
@@ -107,12 +108,16 @@ pub async fn answer(
                 return Err(problem::unknown_event_source(head, "schedule", &name));
             }
             let source = format!("schedule:{name}");
+            let Some(tick) = claim_tick(head, &name, &time)? else {
+                let body = json!({ "id": head.request_id, "delivered": [], "skipped": "claimed by another replica" });
+                return Ok(accepted(body));
+            };
             let event = Event {
                 id: head.request_id.clone(),
                 source: source.clone(),
                 ty: "edgeway.schedule".into(),
                 subject: Some(name),
-                time: Some(time),
+                time: Some(tick),
                 data_content_type: None,
                 data: Vec::new(),
                 extensions: Vec::new(),
@@ -123,11 +128,7 @@ pub async fn answer(
     let (delivered, failures) = dispatch(&source, &event);
     if failures.is_empty() {
         let body = json!({ "id": event.id, "delivered": delivered });
-        return Ok(Reply {
-            status: 202,
-            headers: vec![("content-type".into(), b"application/json".to_vec())],
-            body: body.to_string().into_bytes(),
-        });
+        return Ok(accepted(body));
     }
     let failed: Vec<_> = failures
         .iter()
@@ -136,6 +137,34 @@ pub async fn answer(
     Err(problem::delivery_failed(
         head, &event.id, &delivered, failed,
     ))
+}
+
+/// A `202` with `body`.
+fn accepted(body: serde_json::Value) -> Reply {
+    Reply {
+        status: 202,
+        headers: vec![("content-type".into(), b"application/json".to_vec())],
+        body: body.to_string().into_bytes(),
+    }
+}
+
+/// Claims this tick of schedule `name` in the shared store, so that replicas that all fire it
+/// deliver it once. Returns the tick when this replica claimed it, `None` (and a log line)
+/// when another replica did first.
+fn claim_tick(head: &Head, name: &str, time: &str) -> Result<Option<String>, Reply> {
+    let now = platform::now();
+    let arrived = rfc3339(now.as_secs(), 0);
+    let tick = edgeway_events::tick(head.header(edgeway_events::TICK_HEADER), arrived)
+        .map_err(|error| problem::invalid_event(head, &error))?;
+    let key = edgeway_events::schedule_claim_key(name, &tick);
+    let store_failed = |error: String| problem::misconfigured(head, &error);
+    if !platform::claim(app::DEAD_LETTERS, &key).map_err(store_failed)? {
+        log(&edgeway_events::skipped_tick_line(time, name, &tick));
+        return Ok(None);
+    }
+    let last = edgeway_events::last_schedule_claim_key(name);
+    platform::replace_claim(app::DEAD_LETTERS, &last, &key).map_err(store_failed)?;
+    Ok(Some(tick))
 }
 
 /// Schedules are fired with `authorization: Bearer <secret>`, or `?token=<secret>` for cron
@@ -175,8 +204,13 @@ impl inbound_redis::Guest for RedisTrigger {
         let now = platform::now();
         let id = edgeway_policy::request_id::generate(now.as_millis() as u64, platform::random());
         let time = rfc3339(now.as_secs(), now.subsec_nanos());
+        let subscription = format!("redis:{channel}");
+        let carries_id = edgeway_events::carries_id(&message);
         let event = edgeway_events::from_redis(&channel, message, id, time);
-        let (_, failures) = dispatch(&format!("redis:{channel}"), &event);
+        if carries_id && !claim_event(&subscription, &event)? {
+            return Ok(());
+        }
+        let (_, failures) = dispatch(&subscription, &event);
         if failures.is_empty() {
             Ok(())
         } else {
@@ -186,6 +220,27 @@ impl inbound_redis::Guest for RedisTrigger {
 }
 
 app::export!(RedisTrigger with_types_in app);
+
+/// Claims a CloudEvent received from Redis by its id, so that replicas subscribed to the same
+/// channel deliver it once: `false` (and a log line) when another replica claimed it first.
+/// A claim that cannot be made fails the message rather than risk a second delivery.
+fn claim_event(subscription: &str, event: &Event) -> Result<bool, inbound_redis::Error> {
+    let key = edgeway_events::event_claim_key(subscription, &event.id);
+    let won = platform::claim(app::DEAD_LETTERS, &key).map_err(|error| {
+        eprintln!("a Redis message cannot be claimed: {error}");
+        inbound_redis::Error::Error
+    })?;
+    if !won {
+        let now = platform::now();
+        let time = rfc3339(now.as_secs(), now.subsec_nanos());
+        log(&edgeway_events::skipped_event_line(
+            &time,
+            subscription,
+            &event.id,
+        ));
+    }
+    Ok(won)
+}
 
 /// Delivers `event`, received from `source`, to each subscriber that takes its type, one
 /// after another. Returns who handled it and who failed.

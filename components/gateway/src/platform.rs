@@ -56,3 +56,30 @@ pub fn store(label: &str, key: &str, value: &[u8]) -> Result<(), String> {
         .set(key, value)
         .map_err(|e| format!("writing to the `{label}` key-value store failed: {e:?}"))
 }
+
+/// Claims `key` in the store `label` for this replica: adds one to its counter and says
+/// whether this was the first count (see `edgeway_events::won`).
+#[cfg(feature = "events")]
+pub fn claim(label: &str, key: &str) -> Result<bool, String> {
+    use crate::app::wasi::keyvalue::{atomics, store};
+    let bucket = store::open(label)
+        .map_err(|e| format!("opening the `{label}` key-value store failed: {e:?}"))?;
+    let count = atomics::increment(&bucket, key, 1)
+        .map_err(|e| format!("claiming in the `{label}` key-value store failed: {e:?}"))?;
+    Ok(edgeway_events::won(count))
+}
+
+/// Writes `value` under `key` in the store `label` and deletes the key the previous value
+/// named, so that only the latest claims stay.
+#[cfg(feature = "events")]
+pub fn replace_claim(label: &str, key: &str, value: &str) -> Result<(), String> {
+    use crate::app::wasi::keyvalue::store;
+    let failed = |e: store::Error| format!("the `{label}` key-value store failed: {e:?}");
+    let bucket = store::open(label).map_err(failed)?;
+    if let Some(previous) = bucket.get(key).map_err(failed)? {
+        bucket
+            .delete(&String::from_utf8_lossy(&previous))
+            .map_err(failed)?;
+    }
+    bucket.set(key, value.as_bytes()).map_err(failed)
+}

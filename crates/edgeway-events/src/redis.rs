@@ -7,10 +7,7 @@ use crate::event::Event;
 /// The event for a `payload` published on `channel`. `id` and `time` are used when the
 /// message does not carry its own.
 pub fn from_redis(channel: &str, payload: Vec<u8>, id: String, time: String) -> Event {
-    let looks_structured = payload.first() == Some(&b'{')
-        && serde_json::from_slice::<serde_json::Value>(&payload)
-            .is_ok_and(|v| v.get("specversion").is_some());
-    if looks_structured && let Ok(event) = Event::from_json(&payload) {
+    if let Some(event) = structured(&payload) {
         return event;
     }
     let source = format!("redis:{channel}");
@@ -36,6 +33,22 @@ pub fn from_redis(channel: &str, payload: Vec<u8>, id: String, time: String) -> 
         data: payload,
         extensions: Vec::new(),
     }
+}
+
+/// Whether `payload` is a CloudEvent in structured mode, whose own id the event keeps: only
+/// such a message can be recognised when several replicas receive it.
+pub fn carries_id(payload: &[u8]) -> bool {
+    structured(payload).is_some()
+}
+
+/// The CloudEvent `payload` holds in structured mode, if it is one.
+fn structured(payload: &[u8]) -> Option<Event> {
+    let looks_structured = payload.first() == Some(&b'{')
+        && serde_json::from_slice::<serde_json::Value>(payload)
+            .is_ok_and(|v| v.get("specversion").is_some());
+    looks_structured
+        .then(|| Event::from_json(payload).ok())
+        .flatten()
 }
 
 /// `set` for `__keyevent@0__:set`.

@@ -290,3 +290,62 @@ fn dead_letters_keep_the_whole_event() {
     let again = Event::from_json(letter["event"].to_string().as_bytes()).unwrap();
     assert_eq!(again, event);
 }
+
+#[test]
+fn only_cloud_events_carry_an_id_replicas_can_share() {
+    let structured = br#"{"specversion":"1.0","id":"E-9","source":"/b","type":"t"}"#;
+    assert!(carries_id(structured));
+    assert!(!carries_id(b"hello"));
+    assert!(!carries_id(br#"{"id":"E-9"}"#));
+    // A CloudEvent without its required attributes is read as a plain message.
+    assert!(!carries_id(br#"{"specversion":"1.0","id":"E-9"}"#));
+}
+
+#[test]
+fn claims_are_keyed_by_schedule_and_tick_or_by_event_id() {
+    assert!(won(1));
+    assert!(!won(2));
+    assert!(!won(0));
+    assert_eq!(
+        schedule_claim_key("nightly", "2026-12-02T03:00:00.000Z"),
+        "edgeway:claim:schedule:nightly:2026-12-02T03:00:00.000Z"
+    );
+    assert_eq!(
+        last_schedule_claim_key("nightly"),
+        "edgeway:claim:schedule:nightly"
+    );
+    assert_eq!(
+        event_claim_key("redis:orders", "E-9"),
+        "edgeway:claim:event:redis:orders:E-9"
+    );
+    assert!(schedule_claim_key("a", "t").starts_with(CLAIM_PREFIX));
+}
+
+#[test]
+fn a_tick_is_the_hosts_header_or_the_second_of_arrival() {
+    let arrived = || "2026-12-02T03:00:01Z".to_owned();
+    assert_eq!(tick(None, arrived()).unwrap(), "2026-12-02T03:00:01Z");
+    assert_eq!(
+        tick(Some("2026-12-02T03:00:00.000Z"), arrived()).unwrap(),
+        "2026-12-02T03:00:00.000Z"
+    );
+    for bad in ["", "a b", "x/y", &"9".repeat(41)] {
+        let error = tick(Some(bad), arrived()).unwrap_err();
+        assert!(error.contains(TICK_HEADER), "{bad:?}: {error}");
+    }
+}
+
+#[test]
+fn skipped_deliveries_log_one_json_line() {
+    let tick: serde_json::Value =
+        serde_json::from_str(&skipped_tick_line("t", "nightly", "T1")).unwrap();
+    assert_eq!(tick["outcome"], "skipped");
+    assert_eq!(tick["schedule"], "nightly");
+    assert_eq!(tick["tick"], "T1");
+    assert_eq!(tick["reason"], "claimed by another replica");
+    let event: serde_json::Value =
+        serde_json::from_str(&skipped_event_line("t", "redis:orders", "E-9")).unwrap();
+    assert_eq!(event["event_id"], "E-9");
+    assert_eq!(event["subscription"], "redis:orders");
+    assert_eq!(event["outcome"], "skipped");
+}

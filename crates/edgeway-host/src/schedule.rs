@@ -6,7 +6,9 @@
 //! going is skipped and logged as missed. Every tick writes one JSON line on stderr, with
 //! the tick's time: `{"time":"<RFC 3339, UTC>","schedule":"<name>","outcome":"fired",
 //! "status":200,"duration_us":1234}` once the run is over (status and duration of the whole
-//! response, body included), or `{"time":...,"schedule":...,"outcome":"missed"}`.
+//! response, body included), or `{"time":...,"schedule":...,"outcome":"missed"}`. The request
+//! carries the tick's time in `edgeway-schedule-tick`, which the gateway claims the tick by
+//! when several replicas fire it.
 
 use std::net::SocketAddr;
 use std::str::FromStr;
@@ -22,6 +24,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::dispatch::Dispatcher;
+
+/// The header holding the tick's time (RFC 3339, milliseconds, UTC).
+const TICK_HEADER: HeaderName = HeaderName::from_static("edgeway-schedule-tick");
 
 /// One request the host sends itself on a cron schedule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,6 +177,10 @@ async fn fire(
     }
     if let Ok(host) = HeaderValue::from_str(&local_addr.to_string()) {
         headers.insert(header::HOST, host);
+    }
+    // Replicas fire the same tick; the gateway claims it by this time so that one delivers.
+    if let Ok(time) = HeaderValue::from_str(&tick.to_rfc3339_opts(SecondsFormat::Millis, true)) {
+        headers.insert(TICK_HEADER, time);
     }
     let client_addr = SocketAddr::from(([127, 0, 0, 1], 0));
     let response = dispatcher.handle(request, client_addr).await;
