@@ -3,6 +3,7 @@ mod banner;
 mod build;
 mod cargo;
 mod events;
+mod kube;
 mod languages;
 mod log_format;
 mod new;
@@ -52,6 +53,9 @@ enum Command {
     /// Inspect the app's events (`edgeway events dead-letters`).
     #[command(subcommand)]
     Events(events::EventsCommand),
+    /// Write the Kubernetes resources that run the app on SpinKube (SpinApps, their Secret's
+    /// template, an Ingress and autoscalers), for `kubectl apply -f DIR`.
+    Kube(kube::KubeArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
         Command::New(args) => new::new(&cli.manifest, args),
         Command::Openapi(args) => openapi::write(&cli.manifest, args),
         Command::Events(command) => events::run(&cli.manifest, command),
+        Command::Kube(args) => kube::write(&cli.manifest, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
