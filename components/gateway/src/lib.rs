@@ -10,7 +10,7 @@
 //!        4. auth            API key or JWT, or 401 / 403
 //!        5. rate limit      counted in the key-value store, or 429
 //!        6. body            read up to the route's limit, or 413; checked against the
-//!                           route's JSON Schemas (body and query), or 400
+//!                           route's JSON Schemas (path, query and body), or 400
 //!        7. handler         edgeway:gateway/handler.handle, through a plain-name import
 //!        8. response        CORS and rate-limit headers added; one access-log line
 //! ```
@@ -177,7 +177,7 @@ async fn call(
     trail.request_bytes = body.len() as u64;
     #[cfg(feature = "validation")]
     if let Some(schemas) = target.schemas {
-        validate::check(head, schemas, &body)?;
+        validate::check(head, schemas, &params, &body)?;
     }
     let request = head.to_handler_request(found.pattern, params, body, caller);
     match app::dispatch(target.handler, &request) {

@@ -1,6 +1,6 @@
-//! Step 6½: a route that declares a JSON Schema for its body or query has its requests checked
-//! against it before the handler is called; a request that does not satisfy it is a `400`
-//! problem listing every violation with its JSON pointer.
+//! Step 6½: a route that declares a JSON Schema for its body, its query or its path's
+//! parameters has its requests checked against it before the handler is called; a request
+//! that does not satisfy it is a `400` problem listing every violation with its JSON pointer.
 //!
 //! Each schema was checked when the app was built and compiled into Rust code by the
 //! `jsonschema::validator` macro (see the generated `app` module), so a request compiles and
@@ -12,8 +12,8 @@ use serde_json::{Map, Value, json};
 use crate::problem::Reply;
 use crate::request::Head;
 
-/// Checks a JSON value and adds each violation to the list, marked with where it is (`body`
-/// or `query`).
+/// Checks a JSON value and adds each violation to the list, marked with where it is (`body`,
+/// `query` or `path`).
 pub type Check = fn(&Value, &'static str, &mut Vec<Value>);
 
 /// A route's compiled schemas.
@@ -22,9 +22,13 @@ pub struct RouteSchemas {
     pub query: Option<Check>,
     /// Each query parameter's type, to read its text as.
     pub query_kinds: &'static [(&'static str, Kind)],
+    /// The path's parameters, as one object.
+    pub params: Option<Check>,
+    /// Each typed path parameter's type, to read its text as.
+    pub param_kinds: &'static [(&'static str, Kind)],
 }
 
-/// How a query parameter's text becomes JSON.
+/// How a query or path parameter's text becomes JSON.
 #[derive(Clone, Copy, PartialEq)]
 pub enum Kind {
     Text,
@@ -35,9 +39,22 @@ pub enum Kind {
     List(&'static Kind),
 }
 
-/// Checks the request against the route's schemas; the `400` problem if it does not fit.
-pub fn check(head: &Head, schemas: &RouteSchemas, body: &[u8]) -> Result<(), Reply> {
+/// Checks the request (its path's decoded parameters, query and body) against the route's
+/// schemas; the `400` problem if it does not fit.
+pub fn check(
+    head: &Head,
+    schemas: &RouteSchemas,
+    params: &[(String, String)],
+    body: &[u8],
+) -> Result<(), Reply> {
     let mut errors = Vec::new();
+    if let Some(check) = schemas.params {
+        let object = params
+            .iter()
+            .map(|(name, text)| (name.clone(), read(text, kind_of(schemas.param_kinds, name))))
+            .collect();
+        check(&Value::Object(object), "path", &mut errors);
+    }
     if let Some(check) = schemas.query {
         match query_value(&head.query, schemas.query_kinds) {
             Ok(value) => check(&value, "query", &mut errors),
@@ -113,11 +130,7 @@ fn query_value(query: &str, kinds: &[(&str, Kind)]) -> Result<Value, String> {
                 })
         };
         let (name, value) = (decode(name)?, decode(value)?);
-        let kind = kinds
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map_or(Kind::Text, |(_, k)| *k);
-        match kind {
+        match kind_of(kinds, &name) {
             Kind::List(item) => {
                 let list = object
                     .entry(name)
@@ -132,6 +145,14 @@ fn query_value(query: &str, kinds: &[(&str, Kind)]) -> Result<Value, String> {
         }
     }
     Ok(Value::Object(object))
+}
+
+/// The kind of the parameter `name`: text unless its schema gives a type.
+fn kind_of(kinds: &[(&str, Kind)], name: &str) -> Kind {
+    kinds
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(Kind::Text, |(_, k)| *k)
 }
 
 fn read(text: &str, kind: Kind) -> Value {

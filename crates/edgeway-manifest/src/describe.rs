@@ -1,6 +1,6 @@
 //! What a route says about itself, for the API's description (OpenAPI) and for request
-//! validation: summary, description, tags, operation id, JSON Schemas of the body and the
-//! query, and the responses.
+//! validation: summary, description, tags, operation id, JSON Schemas of the body, the query
+//! and the path's `:name` parameters, and the responses.
 //!
 //! ```toml
 //! [component.gateway.tool.edgeway.routes]
@@ -10,6 +10,8 @@
 //! Schemas are TOML tables (or strings of JSON text), checked against their meta-schema and
 //! compiled here, so a schema that cannot work is a build error, never a request-time one;
 //! the gateway's build then compiles each into Rust code with the same crate.
+use std::collections::BTreeMap;
+
 use serde_json::Value as Json;
 
 /// A route's description and the schemas its requests are checked against.
@@ -28,6 +30,9 @@ pub struct RouteMeta {
     /// The JSON Schema of the query parameters: an object schema whose `properties` are the
     /// parameters.
     pub query_schema: Option<Json>,
+    /// The JSON Schema of each `:name` parameter of the path that has one (`params = { id =
+    /// { type = "integer" } }`), by name; checked against the text read as the schema's type.
+    pub params: BTreeMap<String, Json>,
     /// The documented responses, ordered by status.
     pub responses: Vec<ResponseDecl>,
 }
@@ -35,7 +40,7 @@ pub struct RouteMeta {
 impl RouteMeta {
     /// Whether the gateway validates this route's requests.
     pub fn validates(&self) -> bool {
-        self.body_schema.is_some() || self.query_schema.is_some()
+        self.body_schema.is_some() || self.query_schema.is_some() || !self.params.is_empty()
     }
 }
 
@@ -60,6 +65,7 @@ pub(crate) const META_KEYS: &[&str] = &[
     "operation_id",
     "body_schema",
     "query_schema",
+    "params",
     "responses",
 ];
 
@@ -112,6 +118,10 @@ pub(crate) fn take_meta(table: &mut toml::Table) -> Result<RouteMeta, MetaError>
     if let Some(query) = &query_schema {
         check_query_schema(query)?;
     }
+    let params = match table.remove("params") {
+        None => BTreeMap::new(),
+        Some(value) => params(value)?,
+    };
     let responses = match table.remove("responses") {
         None => Vec::new(),
         Some(value) => responses(value)?,
@@ -123,8 +133,36 @@ pub(crate) fn take_meta(table: &mut toml::Table) -> Result<RouteMeta, MetaError>
         operation_id,
         body_schema,
         query_schema,
+        params,
         responses,
     })
+}
+
+/// `params = { id = { type = "integer", minimum = 1 } }`: one scalar schema per parameter.
+fn params(value: toml::Value) -> Result<BTreeMap<String, Json>, MetaError> {
+    let toml::Value::Table(table) = value else {
+        return Err(error(
+            "params",
+            "`params` is a table of schemas: { id = { type = \"integer\", minimum = 1 } }",
+        ));
+    };
+    let mut params = BTreeMap::new();
+    for (name, value) in table {
+        let schema = schema(value, "params")?;
+        if !scalar(schema.get("type").and_then(Json::as_str)) {
+            return Err(error(
+                "params",
+                format!("path parameter `{name}` must be a string, integer, number or boolean"),
+            ));
+        }
+        params.insert(name, schema);
+    }
+    Ok(params)
+}
+
+/// Whether a parameter of this `type` is one piece of text read as a scalar (no type: text).
+fn scalar(kind: Option<&str>) -> bool {
+    kind.is_none_or(|t| matches!(t, "string" | "integer" | "number" | "boolean"))
 }
 
 /// A schema written as a TOML table, or as a string of JSON text; checked against its
@@ -197,9 +235,6 @@ fn check_query_schema(schema: &Json) -> Result<(), MetaError> {
     for (name, property) in properties {
         let kind = property.get("type").and_then(Json::as_str);
         let item = property.pointer("/items/type").and_then(Json::as_str);
-        let scalar = |t: Option<&str>| {
-            t.is_none_or(|t| matches!(t, "string" | "integer" | "number" | "boolean"))
-        };
         let fits = match kind {
             Some("array") => scalar(item),
             other => scalar(other),

@@ -127,6 +127,17 @@ pub(crate) fn check_routes(
                 continue;
             }
         };
+        if let Some(unknown) = unknown_param(pattern, &meta) {
+            checker.error(
+                checker.key_offset(value.span(), "params"),
+                format!(
+                    "route `{}`: `params` names `{unknown}`, which is not a `:name` segment of its path",
+                    key.get_ref()
+                ),
+                Some("give a schema only to the path's `:name` parameters".into()),
+            );
+            continue;
+        }
         if !handlers.iter().any(|h| h.name == handler) {
             let declared: Vec<&str> = handlers.iter().map(|h| h.name.as_str()).collect();
             checker.error(
@@ -151,6 +162,18 @@ pub(crate) fn check_routes(
         });
     }
     reject_conflicts(checker, routes)
+}
+
+/// A name in the route's `params` that is not one of its path's `:name` segments.
+fn unknown_param<'m>(pattern: &str, meta: &'m crate::RouteMeta) -> Option<&'m str> {
+    let parsed = edgeway_router::Pattern::parse(pattern).ok();
+    let declared = |name: &str| {
+        parsed.as_ref().is_some_and(|p| {
+            p.segments()
+                .any(|segment| segment == edgeway_router::Segment::Param(name))
+        })
+    };
+    meta.params.keys().map(String::as_str).find(|name| !declared(name))
 }
 
 /// Keeps the routes the router accepts; each conflict or bad pattern is a diagnostic.

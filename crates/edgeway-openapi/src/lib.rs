@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod operation;
+mod responses;
 #[cfg(test)]
 mod tests;
 
@@ -60,7 +61,9 @@ pub fn document(manifest: &Manifest) -> Value {
         "schemas": {
             "Problem": problem_schema(),
             "ValidationProblem": validation_problem_schema(),
-        }
+            "HostProblem": host_problem_schema(),
+        },
+        "headers": responses::header_components(),
     });
     let schemes = security_schemes(manifest);
     if !schemes.is_empty() {
@@ -176,6 +179,21 @@ fn problem_schema() -> Value {
     })
 }
 
+fn host_problem_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "An RFC 9457 problem the host writes when the app failed to answer (a trap, no response, the deadline): `type` is `about:blank`, and `request_id` matches the host's log.",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": { "type": "string" },
+            "title": { "type": "string" },
+            "status": { "type": "integer" },
+            "detail": { "type": "string" },
+            "request_id": { "type": "string" }
+        }
+    })
+}
+
 fn validation_problem_schema() -> Value {
     json!({
         "description": "A request that does not satisfy the route's schemas: one entry per violation.",
@@ -191,8 +209,8 @@ fn validation_problem_schema() -> Value {
                             "type": "object",
                             "required": ["in", "pointer", "message"],
                             "properties": {
-                                "in": { "enum": ["body", "query"] },
-                                "pointer": { "type": "string", "description": "A JSON pointer into the body, or into the query's parameters." },
+                                "in": { "enum": ["body", "query", "path"] },
+                                "pointer": { "type": "string", "description": "A JSON pointer into the body, the query's parameters or the path's parameters." },
                                 "message": { "type": "string" }
                             }
                         }

@@ -1,20 +1,21 @@
 //! One operation (a method of a route): parameters, body, responses, security.
-use edgeway_manifest::{AuthDecl, Manifest, RouteDecl};
+use edgeway_manifest::{Manifest, RouteDecl};
 use edgeway_router::Methods;
 use serde_json::{Map, Value, json};
 
 use crate::PathParam;
 
-/// The methods a route's operations are written for: its own, each of them for `ANY`. `HEAD`
-/// is served by `GET` routes without being listed, as usual in OpenAPI documents.
+/// The methods a route's operations are written for: its own (`ANY` is the eight an OpenAPI
+/// document can list). `HEAD` is served by `GET` routes without being listed, as usual in
+/// OpenAPI documents, and OpenAPI 3.1 has no `CONNECT` operation.
 pub(crate) fn methods(methods: Methods) -> Vec<&'static str> {
-    if methods == Methods::ANY {
-        return vec![
-            "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE",
-        ];
-    }
-    methods.names().collect()
+    methods.names().filter(|m| *m != "CONNECT").collect()
 }
+
+/// What a path segment may hold once percent-decoded, as `check_path` lets it through: not
+/// empty, not `.` or `..`, no control character. Every path parameter carries it, so that a
+/// request valid by the document is never refused before routing.
+pub(crate) const SEGMENT_PATTERN: &str = r"^(?:[^\x00-\x1F\x7F.][^\x00-\x1F\x7F]*|\.[^\x00-\x1F\x7F.][^\x00-\x1F\x7F]*|\.\.[^\x00-\x1F\x7F]+)$";
 
 /// The operation for `method` on the route `decl`.
 pub(crate) fn operation(
@@ -55,10 +56,10 @@ pub(crate) fn operation(
             json!({ "required": true, "content": { "application/json": { "schema": schema } } }),
         );
     }
-    let validates = body_schema.is_some() || meta.query_schema.is_some();
+    let validates = body_schema.is_some() || meta.query_schema.is_some() || !meta.params.is_empty();
     op.insert(
         "responses".into(),
-        Value::Object(responses(decl, path_params, validates)),
+        Value::Object(crate::responses::responses(decl, validates)),
     );
     if let Some(security) = crate::security(manifest, &decl.settings.auth) {
         op.insert("security".into(), security);
@@ -69,6 +70,26 @@ pub(crate) fn operation(
         json!(format!("{} {}", decl.methods, decl.pattern)),
     );
     Value::Object(op)
+}
+
+/// A path parameter's schema: the manifest's (`params`), with the segment pattern where the
+/// parameter is text.
+fn path_schema(declared: Option<&Value>) -> Value {
+    let segment = json!({ "type": "string", "pattern": SEGMENT_PATTERN });
+    let Some(declared) = declared else {
+        return segment;
+    };
+    let text = declared.get("type").is_none_or(|t| t == "string");
+    match declared.get("pattern") {
+        _ if !text => declared.clone(),
+        Some(_) => json!({ "allOf": [declared, segment] }),
+        None => {
+            let mut schema = declared.clone();
+            schema["type"] = json!("string");
+            schema["pattern"] = json!(SEGMENT_PATTERN);
+            schema
+        }
+    }
 }
 
 /// The methods whose requests carry the body `body_schema` describes (the gateway checks only
@@ -83,7 +104,7 @@ fn parameters(decl: &RouteDecl, path_params: &[PathParam]) -> Vec<Value> {
         .map(|param| {
             let description = if param.rest {
                 format!(
-                    "The rest of the path after the route's prefix (`{}`): may be empty and may hold `/`.",
+                    "The rest of the path after the route's prefix (`{}`): may hold `/` between segments that each read like this pattern.",
                     decl.pattern
                 )
             } else {
@@ -94,7 +115,7 @@ fn parameters(decl: &RouteDecl, path_params: &[PathParam]) -> Vec<Value> {
                 "in": "path",
                 "required": true,
                 "description": description,
-                "schema": { "type": "string" },
+                "schema": path_schema(decl.meta.params.get(&param.name)),
             })
         })
         .collect();
@@ -124,95 +145,4 @@ fn parameters(decl: &RouteDecl, path_params: &[PathParam]) -> Vec<Value> {
         }
     }
     parameters
-}
-
-/// The route's documented responses, then the gateway's own problems this route can answer
-/// with (a documented status keeps the route's description).
-fn responses(decl: &RouteDecl, path_params: &[PathParam], validates: bool) -> Map<String, Value> {
-    let mut responses = Map::new();
-    for response in &decl.meta.responses {
-        let mut value = json!({ "description": response.description });
-        if let Some(schema) = &response.schema {
-            value["content"] = json!({ response.content_type.clone(): { "schema": schema } });
-        }
-        responses.insert(response.status.clone(), value);
-    }
-    if decl.meta.responses.is_empty() {
-        responses.insert(
-            "default".into(),
-            json!({ "description": format!("The response of handler `{}`.", decl.handler) }),
-        );
-    }
-    let mut problem = |status: &str, description: String, schema: &str| {
-        responses.entry(status.to_owned()).or_insert_with(|| {
-            json!({
-                "description": description,
-                "content": { "application/problem+json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } },
-            })
-        });
-    };
-    let settings = &decl.settings;
-    if validates {
-        problem(
-            "400",
-            "The request does not satisfy the route's schema (`urn:edgeway:problem:invalid-request`; `errors` lists each violation), or its body or path cannot be read.".into(),
-            "ValidationProblem",
-        );
-    } else if !path_params.is_empty() {
-        problem(
-            "400",
-            "A path parameter is not valid percent-encoded UTF-8, or the body cannot be read."
-                .into(),
-            "Problem",
-        );
-    }
-    match &settings.auth {
-        AuthDecl::None => {}
-        AuthDecl::ApiKey => problem("401", "No or a wrong API key.".into(), "Problem"),
-        AuthDecl::Jwt { scopes } => {
-            problem(
-                "401",
-                "No, or an invalid or expired, bearer token.".into(),
-                "Problem",
-            );
-            if !scopes.is_empty() {
-                let detail = format!("The token lacks a required scope ({}).", scopes.join(", "));
-                problem("403", detail, "Problem");
-            }
-        }
-    }
-    problem(
-        "404",
-        "No route matches the path (`urn:edgeway:problem:route-not-found`).".into(),
-        "Problem",
-    );
-    if decl.methods != Methods::ANY {
-        problem(
-            "405",
-            format!(
-                "The path does not accept the method; `Allow` lists those it does ({}).",
-                decl.methods.allowed()
-            ),
-            "Problem",
-        );
-    }
-    problem(
-        "413",
-        format!(
-            "The body is over the route's limit of {} bytes.",
-            settings.body_limit
-        ),
-        "Problem",
-    );
-    if let Some(limit) = settings.rate_limit {
-        problem(
-            "429",
-            format!(
-                "More than {} requests in {} s; `Retry-After` says when to retry.",
-                limit.requests, limit.window_seconds
-            ),
-            "Problem",
-        );
-    }
-    responses
 }

@@ -133,17 +133,96 @@ const CASES: &[Case] = &[
         || json!("array"),
     ),
     (
-        "400 where validated",
+        "400 where validated: a validation problem, or a plain one",
         "",
         r#""POST /a" = { handler = "greet", body_schema = { type = "object" } }"#,
-        "/paths/~1a/post/responses/400/content/application~1problem+json/schema/$ref",
+        "/paths/~1a/post/responses/400/content/application~1problem+json/schema/oneOf",
+        || {
+            json!([{ "$ref": "#/components/schemas/ValidationProblem" }, { "allOf": [{ "$ref": "#/components/schemas/Problem" }], "not": { "required": ["errors"] } }])
+        },
+    ),
+    (
+        "a plain 400 otherwise (refused path, unreadable body)",
+        "",
+        r#""GET /a" = "greet""#,
+        "/paths/~1a/get/responses/400/content/application~1problem+json/schema/$ref",
+        || json!("#/components/schemas/Problem"),
+    ),
+    (
+        "path parameters carry the segment pattern",
+        "",
+        r#""GET /a/:id" = "greet""#,
+        "/paths/~1a~1{id}/get/parameters/0/schema",
+        || json!({ "type": "string", "pattern": crate::operation::SEGMENT_PATTERN }),
+    ),
+    (
+        "typed path parameter",
+        "",
+        r#""GET /a/:id" = { handler = "greet", params = { id = { type = "integer", minimum = 1 } } }"#,
+        "/paths/~1a~1{id}/get/parameters/0/schema",
+        || json!({ "type": "integer", "minimum": 1 }),
+    ),
+    (
+        "text path parameter with a pattern of its own",
+        "",
+        r#""GET /a/:id" = { handler = "greet", params = { id = { pattern = "^[a-z]+$" } } }"#,
+        "/paths/~1a~1{id}/get/parameters/0/schema/allOf/0",
+        || json!({ "pattern": "^[a-z]+$" }),
+    ),
+    (
+        "typed path parameters are validated",
+        "",
+        r#""GET /a/:id" = { handler = "greet", params = { id = { type = "integer" } } }"#,
+        "/paths/~1a~1{id}/get/responses/400/content/application~1problem+json/schema/oneOf/0/$ref",
         || json!("#/components/schemas/ValidationProblem"),
     ),
     (
-        "no 400 otherwise",
+        "405 carries Allow",
+        "",
+        r#""GET,POST /a" = "greet""#,
+        "/paths/~1a/get/responses/405/headers/allow",
+        || json!({ "$ref": "#/components/headers/Allow" }),
+    ),
+    (
+        "every gateway answer carries the request id",
         "",
         r#""GET /a" = "greet""#,
-        "/paths/~1a/get/responses/400",
+        "/paths/~1a/get/responses/404/headers/x-request-id",
+        || json!({ "$ref": "#/components/headers/RequestId" }),
+    ),
+    (
+        "the handler's answers too",
+        "",
+        r#""GET /a" = "greet""#,
+        "/paths/~1a/get/responses/default/headers/traceparent",
+        || json!({ "$ref": "#/components/headers/Traceparent" }),
+    ),
+    (
+        "the host's 504 may lack them",
+        "",
+        r#""GET /a" = "greet""#,
+        "/paths/~1a/get/responses/504/headers/x-request-id",
+        || json!({ "$ref": "#/components/headers/RequestIdOptional" }),
+    ),
+    (
+        "500: the gateway's problem or the host's",
+        "",
+        r#""GET /a" = "greet""#,
+        "/paths/~1a/get/responses/500/content/application~1problem+json/schema/anyOf/1/$ref",
+        || json!("#/components/schemas/HostProblem"),
+    ),
+    (
+        "502 for an invalid handler response",
+        "",
+        r#""GET /a" = "greet""#,
+        "/paths/~1a/get/responses/502/content/application~1problem+json/schema/$ref",
+        || json!("#/components/schemas/Problem"),
+    ),
+    (
+        "ANY has no CONNECT",
+        "",
+        r#""/a" = "greet""#,
+        "/paths/~1a/connect",
         || Value::Null,
     ),
     (
@@ -157,8 +236,8 @@ const CASES: &[Case] = &[
         "declared response",
         "",
         r#""GET /a" = { handler = "greet", responses = { 200 = { description = "Hi", schema = { type = "string" } } } }"#,
-        "/paths/~1a/get/responses/200",
-        || json!({ "description": "Hi", "content": { "application/json": { "schema": { "type": "string" } } } }),
+        "/paths/~1a/get/responses/200/content",
+        || json!({ "application/json": { "schema": { "type": "string" } } }),
     ),
     (
         "default response otherwise",
@@ -217,6 +296,20 @@ const CASES: &[Case] = &[
         || json!("More than 5 requests in 60 s; `Retry-After` says when to retry."),
     ),
     (
+        "429 carries the rate-limit headers",
+        "",
+        r#""GET /a" = { handler = "greet", rate_limit = { requests = 5, per = "1m" } }"#,
+        "/paths/~1a/get/responses/429/headers/ratelimit-remaining",
+        || json!({ "$ref": "#/components/headers/RateLimitRemaining" }),
+    ),
+    (
+        "other answers of a limited route may carry them",
+        "",
+        r#""GET /a" = { handler = "greet", rate_limit = { requests = 5, per = "1m" } }"#,
+        "/paths/~1a/get/responses/default/headers/ratelimit-limit",
+        || json!({ "$ref": "#/components/headers/RateLimitLimitOptional" }),
+    ),
+    (
         "title setting",
         "[component.gateway.tool.edgeway.openapi]\ntitle = \"My API\"",
         r#""GET /a" = "greet""#,
@@ -253,5 +346,35 @@ fn a_body_schema_applies_to_methods_with_a_body() {
     let document = document(&app("", routes));
     assert!(document.pointer("/paths/~1a/put/requestBody").is_some());
     assert!(document.pointer("/paths/~1a/get/requestBody").is_none());
-    assert!(document.pointer("/paths/~1a/get/responses/400").is_none());
+    let validated = "/responses/400/content/application~1problem+json/schema/oneOf";
+    assert!(document.pointer(&format!("/paths/~1a/put{validated}")).is_some());
+    assert!(document.pointer(&format!("/paths/~1a/get{validated}")).is_none());
+}
+
+/// The segment pattern accepts what `check_path` lets through as one segment and refuses
+/// the rest, checked with the same JSON Schema crate the gateway uses.
+#[test]
+fn the_segment_pattern_agrees_with_the_path_check() {
+    let schema = json!({ "type": "string", "pattern": crate::operation::SEGMENT_PATTERN });
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for text in ["a", "Jürgen", "a.b", ".a", "..a", "...", "a..", "a/b", "%", " ", "\u{a0}"] {
+        let path = format!("/x/{}", encode_segment(text));
+        assert!(edgeway_router::check_path(&path).is_ok(), "{path}");
+        assert!(validator.is_valid(&json!(text)), "{text:?} should fit");
+    }
+    for text in [".", "..", "a\nb", "\u{1b}", "\u{7f}", "\t"] {
+        let path = format!("/x/{}", encode_segment(text));
+        assert!(edgeway_router::check_path(&path).is_err(), "{path}");
+        assert!(!validator.is_valid(&json!(text)), "{text:?} should not fit");
+    }
+}
+
+/// Percent-encodes every byte but unreserved ASCII, as a client writes a parameter.
+fn encode_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -76,25 +76,36 @@ fn schemas(index: usize, meta: &RouteMeta) -> TokenStream {
     };
     let body = super::option(check(&meta.body_schema, "Body"));
     let query = super::option(check(&meta.query_schema, "Query"));
-    let kinds = meta
+    // The path's parameters are checked as one object, each under its name.
+    let params_schema = (!meta.params.is_empty())
+        .then(|| serde_json::json!({ "type": "object", "properties": meta.params }));
+    let params = super::option(check(&params_schema, "Params"));
+    let query_properties = meta
         .query_schema
         .as_ref()
-        .and_then(|schema| schema.get("properties")?.as_object())
-        .into_iter()
-        .flatten()
-        .map(|(name, property)| {
-            let kind = kind_expr(property);
-            quote!((#name, #kind))
-        });
+        .and_then(|schema| schema.get("properties")?.as_object());
+    let query_kinds = kinds(query_properties.into_iter().flatten());
+    let param_kinds = kinds(meta.params.iter());
     let name = format_ident!("SCHEMAS_{}", index);
     quote! {
         #validators
         static #name: crate::validate::RouteSchemas = crate::validate::RouteSchemas {
             body: #body,
             query: #query,
-            query_kinds: &[#(#kinds),*]
+            query_kinds: #query_kinds,
+            params: #params,
+            param_kinds: #param_kinds
         };
     }
+}
+
+/// `&[("name", Kind), ...]`: how the gateway reads each named parameter's text.
+fn kinds<'a>(properties: impl Iterator<Item = (&'a String, &'a Value)>) -> TokenStream {
+    let kinds = properties.map(|(name, property)| {
+        let kind = kind_expr(property);
+        quote!((#name, #kind))
+    });
+    quote!(&[#(#kinds),*])
 }
 
 /// How the gateway reads a query parameter of this schema.

@@ -61,6 +61,14 @@ fn metadata_is_read_from_the_route_table() {
             |m| assert!(m.query_schema.is_some() && m.validates()),
         ),
         (
+            "typed path parameters",
+            r#""GET /a/:id" = { handler = "greet", params = { id = { type = "integer", minimum = 1 } } }"#,
+            |m| {
+                assert_eq!(m.params["id"], serde_json::json!({ "type": "integer", "minimum": 1 }));
+                assert!(m.validates());
+            },
+        ),
+        (
             "responses sorted, with defaults",
             r#""GET /a" = { handler = "greet", responses = { 404 = {}, 200 = { description = "Fine", content_type = "text/plain", schema = { type = "string" } } } }"#,
             |m| {
@@ -155,6 +163,18 @@ const INVALID: &[(&str, &str, (usize, usize), &str)] = &[
         r#""GET /a" = { handler = "greet", query_schema = { properties = { q = { type = "object" } } } }"#,
         (8, 33),
         "query parameter `q` must be",
+    ),
+    (
+        "schema for a parameter the path does not have",
+        r#""GET /a/:id" = { handler = "greet", params = { name = { type = "integer" } } }"#,
+        (8, 37),
+        "`params` names `name`, which is not a `:name` segment of its path",
+    ),
+    (
+        "non-scalar path parameter",
+        r#""GET /a/:id" = { handler = "greet", params = { id = { type = "array" } } }"#,
+        (8, 37),
+        "path parameter `id` must be a string, integer, number or boolean",
     ),
     (
         "bad status",
