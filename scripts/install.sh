@@ -60,6 +60,13 @@ if ! "$TOOLS/python/bin/python" -c "import importlib.metadata as m, sys; sys.exi
   "$TOOLS/python/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR"
 fi
 
+# The conformance test (tests/tests/conformance.rs) and scripts/conformance.sh try the
+# OpenAPI documents with an independent, OpenAPI-driven tester, in the same venv.
+SCHEMATHESIS=4.32.5
+if ! "$TOOLS/python/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('schemathesis') != '$SCHEMATHESIS')" 2>/dev/null; then
+  "$TOOLS/python/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS"
+fi
+
 # The tests of the local host's Redis trigger and Redis-backed key-value stores start a real
 # redis-server (Debian's package).
 if ! command -v redis-server >/dev/null 2>&1; then

@@ -18,7 +18,7 @@ mod responses;
 mod tests;
 
 use edgeway_manifest::{AuthDecl, Manifest};
-use edgeway_router::Segment;
+use edgeway_router::{Methods, Segment};
 use serde_json::{Map, Value, json};
 
 /// The OpenAPI version written.
@@ -40,7 +40,8 @@ pub fn to_json(manifest: &Manifest) -> String {
 /// The document as a JSON value.
 pub fn document(manifest: &Manifest) -> Value {
     let mut paths = Map::new();
-    for route in manifest.router().routes() {
+    let router = manifest.router();
+    for route in router.routes() {
         let decl = &manifest.routes[route.value];
         let (path, params) = openapi_path(&decl.pattern);
         let item = paths
@@ -51,6 +52,9 @@ pub fn document(manifest: &Manifest) -> Value {
         for method in operation::methods(decl.methods) {
             let op = operation::operation(manifest, decl, method, &params);
             item.insert(method.to_ascii_lowercase(), op);
+        }
+        if params.is_empty() {
+            fall_through(manifest, &router, route.value, item);
         }
     }
     let mut info = json!({ "title": manifest.api.title, "version": manifest.api.version });
@@ -75,6 +79,33 @@ pub fn document(manifest: &Manifest) -> Value {
         "paths": paths,
         "components": components,
     })
+}
+
+/// On an exact path, the methods its route does not take fall through to a more general route
+/// that matches the path (`DELETE /items/new` reaches `GET,DELETE /items/:id`), as a `405`'s
+/// `Allow` says: the path item lists them too, as operations of that route (without its
+/// operation id, which names its own path's operation).
+fn fall_through(
+    manifest: &Manifest,
+    router: &edgeway_router::Router<'_, usize>,
+    index: usize,
+    item: &mut Map<String, Value>,
+) {
+    let decl = &manifest.routes[index];
+    for method in operation::methods(Methods::ANY) {
+        if decl.methods.accepts(method) {
+            continue;
+        }
+        let Ok(found) = router.at(method, &decl.pattern) else {
+            continue;
+        };
+        let general = &manifest.routes[*found.value];
+        let mut op = operation::operation(manifest, general, method, &[]);
+        op.as_object_mut()
+            .expect("operations are objects")
+            .remove("operationId");
+        item.insert(method.to_ascii_lowercase(), op);
+    }
 }
 
 /// A path parameter: its name in the template, and whether it is the `/...` rest.

@@ -219,6 +219,13 @@ const CASES: &[Case] = &[
         || json!("#/components/schemas/Problem"),
     ),
     (
+        "an exact path lists the methods that fall through to a general route",
+        "",
+        "\"GET /a/new\" = \"greet\"\n\"GET,DELETE /a/:id\" = { handler = \"greet\", operation_id = \"item\" }",
+        "/paths/~1a~1new/delete/x-edgeway-route",
+        || json!("GET, DELETE /a/:id"),
+    ),
+    (
         "ANY has no CONNECT",
         "",
         r#""/a" = "greet""#,
