@@ -54,11 +54,15 @@ if ! cmp -s "$LOCK" "$INSTALLED"; then
   cp "$LOCK" "$INSTALLED"
 fi
 
+# Installs PyPI package $1 at version $2 in the tools' venv, unless that version is there.
+venv_install() {
+  if ! "$TOOLS/python/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('$1') != '$2')" 2>/dev/null; then
+    "$TOOLS/python/bin/pip" install --quiet --disable-pip-version-check "$1==$2"
+  fi
+}
+
 # The tests check the OpenAPI document with an independent validator, in the same venv.
-OPENAPI_SPEC_VALIDATOR=0.9.0
-if ! "$TOOLS/python/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('openapi-spec-validator') != '$OPENAPI_SPEC_VALIDATOR')" 2>/dev/null; then
-  "$TOOLS/python/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR"
-fi
+venv_install openapi-spec-validator 0.9.0
 
 # The conformance test (tests/tests/conformance.rs) and scripts/conformance.sh try the
 # OpenAPI documents with an independent, OpenAPI-driven tester, in the same venv.
@@ -86,3 +90,13 @@ if ! cmp -s "$LOCK" "$INSTALLED"; then
   (cd "$TOOLS/browser" && npm ci --no-audit --no-fund --loglevel=error)
   cp "$LOCK" "$INSTALLED"
 fi
+
+# The replica tests put several local hosts behind a real round-robin load balancer: Debian's
+# haproxy.
+if ! command -v haproxy >/dev/null 2>&1; then
+  apt_install haproxy
+fi
+
+# The tests check the Ingress, autoscalers and Secret `edgeway kube` writes against the
+# Kubernetes API's published schemas (which this package ships), in the same venv.
+venv_install kubernetes-validate 1.37.0

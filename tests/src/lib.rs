@@ -1,5 +1,6 @@
 //! Test support: build and start the real `edgeway` binary, and talk HTTP/1.1 to it over a
 //! real socket.
+pub mod balancer;
 pub mod browser;
 pub mod cleanup;
 mod greet_app;

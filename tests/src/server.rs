@@ -57,10 +57,7 @@ impl Server {
     /// Starts `edgeway up --host local` on a free port with the manifest, extra arguments and
     /// environment, and a key-value store of its own; waits until it serves.
     pub fn start(manifest: &Path, args: &[&str], envs: &[(&str, &str)]) -> Server {
-        let key_value_dir = cleanup::temp_dir("kv", SERVERS.fetch_add(1, Ordering::Relaxed));
-        let mut server = Server::start_with_store(manifest, args, envs, &key_value_dir);
-        server.own_store = Some(key_value_dir);
-        server
+        Server::start_at(manifest, SocketAddr::from(([127, 0, 0, 1], 0)), args, envs)
     }
 
     /// Like [`Server::start`], keeping key-value data in `key_value_dir` (to test that data
@@ -71,16 +68,34 @@ impl Server {
         envs: &[(&str, &str)],
         key_value_dir: &Path,
     ) -> Server {
+        Server::spawn(manifest, "127.0.0.1:0", args, envs, key_value_dir)
+    }
+
+    /// Like [`Server::start`], listening on `listen` (to start a replica again where a load
+    /// balancer expects it).
+    pub fn start_at(
+        manifest: &Path,
+        listen: SocketAddr,
+        args: &[&str],
+        envs: &[(&str, &str)],
+    ) -> Server {
+        let key_value_dir = cleanup::temp_dir("kv", SERVERS.fetch_add(1, Ordering::Relaxed));
+        let listen = listen.to_string();
+        let mut server = Server::spawn(manifest, &listen, args, envs, &key_value_dir);
+        server.own_store = Some(key_value_dir);
+        server
+    }
+
+    fn spawn(
+        manifest: &Path,
+        listen: &str,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        key_value_dir: &Path,
+    ) -> Server {
         let mut command = edgeway();
         command
-            .args([
-                "up",
-                "--host",
-                "local",
-                "--listen",
-                "127.0.0.1:0",
-                "--manifest",
-            ])
+            .args(["up", "--host", "local", "--listen", listen, "--manifest"])
             .arg(manifest)
             .arg("--key-value-dir")
             .arg(key_value_dir)
@@ -136,6 +151,11 @@ impl Server {
     pub fn terminate(&self) {
         let pid = libc::pid_t::try_from(self.pid()).expect("a process id");
         assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "kill failed");
+    }
+
+    /// Kills the server at once (SIGKILL), as a crash or an out-of-memory kill would.
+    pub fn kill(&self) {
+        let _ = self.child.lock().unwrap().kill();
     }
 
     /// Waits up to `timeout` for the server to exit; `None` if it still runs.

@@ -13,6 +13,11 @@ fn manifest(path: &str) -> Manifest {
     Manifest::load(&repo().join(path)).unwrap()
 }
 
+/// The resources for the manifest at `path` with the default options.
+fn generated(path: &str) -> Vec<Resource> {
+    resources(&manifest(path), &Options::new("registry.example/app:1")).unwrap()
+}
+
 /// The CRD's `openAPIV3Schema`, made strict: Kubernetes prunes (or, with `kubectl apply
 /// --validate=strict`, refuses) fields a structural schema does not name, so every object
 /// that names its properties takes no others.
@@ -60,13 +65,7 @@ fn valid_spin_apps(resources: &[Resource]) -> Vec<Value> {
 #[test]
 fn the_schema_check_catches_what_kubernetes_refuses() {
     let schema = spin_app_schema();
-    let app = &valid_spin_apps(
-        &resources(
-            &manifest("spin.toml"),
-            &Options::new("registry.example/shop:1"),
-        )
-        .unwrap(),
-    )[0];
+    let app = &valid_spin_apps(&generated("spin.toml"))[0];
     for (path, bad) in [
         ("/spec/replicas", json!("two")),
         ("/spec/resources/limits/cpu", json!("a lot")),
@@ -88,11 +87,7 @@ fn the_schema_check_catches_what_kubernetes_refuses() {
 
 #[test]
 fn one_spin_app_shares_its_stores_through_redis_and_reads_secrets_from_the_secret() {
-    let resources = resources(
-        &manifest("spin.toml"),
-        &Options::new("registry.example/shop:1"),
-    )
-    .unwrap();
+    let resources = generated("spin.toml");
     let files: Vec<&str> = resources.iter().map(|r| r.file.as_str()).collect();
     assert_eq!(
         files,
@@ -101,7 +96,7 @@ fn one_spin_app_shares_its_stores_through_redis_and_reads_secrets_from_the_secre
     let app = &valid_spin_apps(&resources)[0];
     let spec = &app["spec"];
     assert_eq!(spec["executor"], "containerd-shim-spin");
-    assert_eq!(spec["image"], "registry.example/shop:1");
+    assert_eq!(spec["image"], "registry.example/app:1");
     assert_eq!(spec["replicas"], 2);
     assert!(spec.get("components").is_none());
     let stores = spec["runtimeConfig"]["keyValueStores"].as_array().unwrap();
@@ -142,11 +137,7 @@ fn one_spin_app_shares_its_stores_through_redis_and_reads_secrets_from_the_secre
 
 #[test]
 fn the_redis_trigger_address_is_the_secrets_redis_url() {
-    let resources = resources(
-        &manifest("tests/events-app/spin.toml"),
-        &Options::new("registry.example/events:1"),
-    )
-    .unwrap();
+    let resources = generated("tests/events-app/spin.toml");
     let app = &valid_spin_apps(&resources)[0];
     let address = app["spec"]["variables"]
         .as_array()
