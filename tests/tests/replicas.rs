@@ -9,7 +9,7 @@
 //! `scripts/replicas-load.sh` runs the full 60 s).
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -34,7 +34,7 @@ fn manifest() -> PathBuf {
     repo_root().join("tests/events-app/spin.toml")
 }
 
-fn start_replica(addr: SocketAddr, runtime_config: &PathBuf, redis: &RedisServer) -> Server {
+fn start_replica(addr: SocketAddr, runtime_config: &Path, redis: &RedisServer) -> Server {
     Server::start_at(
         &manifest(),
         addr,

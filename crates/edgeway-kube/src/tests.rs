@@ -10,7 +10,7 @@ fn repo() -> PathBuf {
 }
 
 fn manifest(path: &str) -> Manifest {
-    Manifest::load(&repo().join(path)).unwrap()
+    Manifest::load(repo().join(path)).unwrap()
 }
 
 /// The resources for the manifest at `path` with the default options.
