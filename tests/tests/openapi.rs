@@ -125,6 +125,18 @@ fn the_example_document_is_valid_and_has_every_route() {
 }
 
 #[test]
+fn the_events_document_has_the_webhook_and_schedule_paths() {
+    let text = openapi(&repo_root().join("tests/events-app/spin.toml"));
+    assert_valid_openapi(&text, "events-app");
+    let document: Value = serde_json::from_str(&text).unwrap();
+    for path in ["/events/{topic}", "/_edgeway/schedules/{name}"] {
+        let operation = &document["paths"][path]["post"];
+        assert!(operation["responses"]["202"].is_object(), "{path}");
+        assert!(operation["security"].is_array(), "{path} has its auth");
+    }
+}
+
+#[test]
 fn the_gateway_serves_the_document_edgeway_openapi_writes() {
     let manifest = repo_root().join("tests/app/spin.toml");
     let printed = openapi(&manifest);

@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document of an edgeway app, written from its manifest alone: every route
-//! with its methods, parameters, request body and responses, the problems the gateway itself
-//! answers with, and the security schemes of its auth policies.
+//! with its methods, parameters, request body and responses, every problem the gateway and the
+//! host answer with in its place, the webhook and schedule paths, and the security schemes of
+//! its auth policies.
 //!
 //! `edgeway openapi` prints it, and the gateway's build script compiles the same text into the
 //! gateway, which serves it at `/openapi.json`. Object keys are sorted and the text is
@@ -12,6 +13,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod events;
 mod operation;
 mod responses;
 #[cfg(test)]
@@ -57,6 +59,7 @@ pub fn document(manifest: &Manifest) -> Value {
             fall_through(manifest, &router, route.value, item);
         }
     }
+    events::add_paths(manifest, &mut paths);
     let mut info = json!({ "title": manifest.api.title, "version": manifest.api.version });
     if let Some(description) = &manifest.api.description {
         info["description"] = json!(description);
@@ -69,7 +72,8 @@ pub fn document(manifest: &Manifest) -> Value {
         },
         "headers": responses::header_components(),
     });
-    let schemes = security_schemes(manifest);
+    let mut schemes = security_schemes(manifest);
+    events::security_schemes(manifest, &mut schemes);
     if !schemes.is_empty() {
         components["securitySchemes"] = Value::Object(schemes);
     }

@@ -385,3 +385,26 @@ fn encode_segment(text: &str) -> String {
         })
         .collect()
 }
+
+#[test]
+fn the_webhook_and_schedule_paths_are_in_the_document() {
+    let events = "[component.gateway.tool.edgeway.events]\nwebhook = { path = \"/events\", auth = \"api-key\" }\nschedule_secret = \"secret\"\n[component.gateway.tool.edgeway.api_key]\nkeys = \"keys\"\n[component.gateway.tool.edgeway.schedules]\nnightly = \"0 3 * * *\"\n[[component.gateway.tool.edgeway.subscriptions]]\nsource = \"webhook:orders\"\nhandler = \"greet\"\n[[component.gateway.tool.edgeway.subscriptions]]\nsource = \"schedule:nightly\"\nhandler = \"greet\"";
+    let document = document(&app(events, "\"GET /a\" = \"greet\""));
+    let webhook = &document["paths"]["/events/{topic}"]["post"];
+    assert_eq!(webhook["parameters"][0]["schema"]["enum"], json!(["orders"]));
+    assert_eq!(webhook["security"], json!([{ "apiKeyHeader": [] }]));
+    assert!(webhook["responses"]["202"]["content"].is_object());
+    assert!(webhook["responses"]["401"].is_object());
+    assert!(webhook["responses"]["502"]["content"]["application/problem+json"].is_object());
+    let schedule = &document["paths"]["/_edgeway/schedules/{name}"]["post"];
+    assert_eq!(schedule["parameters"][0]["schema"]["enum"], json!(["nightly"]));
+    assert_eq!(
+        schedule["security"],
+        json!([{ "scheduleSecret": [] }, { "scheduleToken": [] }])
+    );
+    assert!(schedule["responses"]["401"].is_object());
+    assert_eq!(
+        document["components"]["securitySchemes"]["scheduleToken"]["name"],
+        "token"
+    );
+}
