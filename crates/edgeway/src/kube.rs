@@ -140,3 +140,21 @@ fn warn_of_other_files(dir: &Path, written: &[&str]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_autoscale;
+
+    #[test]
+    fn autoscale_takes_a_range_for_every_spin_app_or_for_one_group() {
+        let every = parse_autoscale("2..10").unwrap();
+        assert_eq!((every.group, every.min, every.max), (None, 2, 10));
+        let one = parse_autoscale("greet-py=1..8").unwrap();
+        assert_eq!(one.group.as_deref(), Some("greet-py"));
+        assert_eq!((one.min, one.max), (1, 8));
+        for bad in ["10", "1-5", "a..b", "greet=", "=1"] {
+            let error = parse_autoscale(bad).unwrap_err();
+            assert!(error.contains("MIN..MAX"), "{bad}: {error}");
+        }
+    }
+}
