@@ -253,40 +253,31 @@ fn names_and_autoscalers_are_checked() {
         "{error}"
     );
     assert!(with(|o| o.name = Some("a".repeat(64))).is_err());
-    let error = with(|o| {
-        o.autoscale = vec![Autoscale {
-            group: None,
-            min: 3,
-            max: 2,
-            cpu_percent: 50,
-        }]
-    })
-    .unwrap_err();
+    let scaling = |group: Option<&str>, min, max| {
+        let autoscale = Autoscale {
+            group: group.map(str::to_owned),
+            min,
+            max,
+            cpu_percent: 60,
+        };
+        resources(
+            &example,
+            &Options {
+                autoscale: vec![autoscale],
+                ..Options::new("r/i:1")
+            },
+        )
+    };
+    let error = scaling(None, 3, 2).unwrap_err();
     assert!(error.to_string().contains("min <= max"), "{error}");
-    let error = with(|o| {
-        o.autoscale = vec![Autoscale {
-            group: Some("greet".into()),
-            min: 1,
-            max: 2,
-            cpu_percent: 50,
-        }]
-    })
-    .unwrap_err();
+    let error = scaling(Some("greet"), 1, 2).unwrap_err();
     assert!(
         error.to_string().contains("none without --split"),
         "{error}"
     );
     assert_eq!(names::from_app_name("My_Shop 2"), "my-shop-2");
     assert_eq!(names::from_app_name("9lives"), "app-9lives");
-    let scaled = with(|o| {
-        o.autoscale = vec![Autoscale {
-            group: None,
-            min: 2,
-            max: 5,
-            cpu_percent: 60,
-        }]
-    })
-    .unwrap();
+    let scaled = scaling(None, 2, 5).unwrap();
     valid_spin_apps(&scaled);
     let hpa = &scaled.last().unwrap().value;
     assert_eq!(hpa["spec"]["scaleTargetRef"]["name"], "edgeway-example");
