@@ -195,6 +195,35 @@ fn the_document_can_move_and_be_protected_by_the_apps_auth() {
 }
 
 #[test]
+fn check_responses_logs_what_the_document_does_not_allow_and_changes_nothing() {
+    let app = GreetApp::new(
+        "checked",
+        "",
+        "reader=reader-key-0123456789",
+        "[component.gateway.tool.edgeway.routes]\n\
+         \"GET /hello\" = { handler = \"greet\", responses = { 200 = { description = \"A count\", schema = { type = \"object\", required = [\"message\"], properties = { message = { type = \"integer\" } } } } } }\n\
+         \"GET /hello/:name\" = \"greet\"\n",
+    );
+    let server = Server::start(&app.manifest(), &["--check-responses"], &[]);
+    let fine = get(server.addr, "/hello/ada");
+    assert_eq!(fine.status, 200);
+    let wrong = get(server.addr, "/hello");
+    assert_eq!(wrong.status, 200, "the answer is sent as the handler gave it");
+    assert!(wrong.json()["message"].is_string());
+    let request_id = wrong.header("x-request-id").unwrap().to_owned();
+    let expected = format!(
+        "[{request_id}] response check: GET /hello answered 200 against the OpenAPI document: at \"/message\":"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !server.stderr().contains(&expected) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let log = server.stderr();
+    assert!(log.contains(&expected), "no violation logged:\n{log}");
+    assert_eq!(log.matches("response check:").count(), 1, "only the violation:\n{log}");
+}
+
+#[test]
 fn the_docs_page_shows_every_route_and_tries_one_in_chromium() {
     let addr = test_app().addr;
     let page = get(addr, "/docs");

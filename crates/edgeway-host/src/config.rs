@@ -86,6 +86,11 @@ pub struct HostConfig {
     /// Wall-clock limit for one request, from the moment it reaches the
     /// component until the component returns. Default 30 s.
     pub timeout: Duration,
+    /// The app's OpenAPI document, to check each answer against the response its operation
+    /// declares (`edgeway up --check-responses`): violations are logged on stderr with the
+    /// request id and a JSON pointer, and the answer is sent unchanged (read whole first).
+    /// Default: none, nothing is checked.
+    pub check_responses: Option<serde_json::Value>,
     /// Directory of the key-value stores, one SQLite file `<label>.db` per
     /// store, created when first opened. Created if missing. Default
     /// `.edgeway/key-value`.
@@ -128,6 +133,7 @@ impl Default for HostConfig {
             reuse: 1,
             max_memory_bytes: 128 << 20,
             timeout: Duration::from_secs(30),
+            check_responses: None,
             key_value_dir: PathBuf::from(".edgeway/key-value"),
             key_value_backends: BTreeMap::new(),
             schedules: Vec::new(),

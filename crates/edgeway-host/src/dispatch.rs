@@ -19,6 +19,7 @@ use crate::body::GuardedBody;
 use crate::guest_output::RequestId;
 use crate::instance::{Outcome, Runner};
 use crate::problem::{health, problem};
+use crate::response_check::{Answer, ResponseCheck};
 use crate::spin_headers;
 
 /// Paths under this prefix are answered by Spin itself, never by a component.
@@ -28,6 +29,8 @@ const WELL_KNOWN_PREFIX: &str = "/.well-known/spin/";
 pub(crate) struct Dispatcher {
     /// The app served, read once per request (a reload swaps it).
     pub(crate) app: Current,
+    /// Checks answers against the app's OpenAPI document (`--check-responses`).
+    pub(crate) responses: Option<ResponseCheck>,
 }
 
 impl Dispatcher {
@@ -88,8 +91,50 @@ impl Dispatcher {
             return problem(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string(), None);
         }
 
-        call_component(runner, request).await
+        let method = request.method().as_str().to_owned();
+        let response = call_component(runner, request).await;
+        match &self.responses {
+            Some(check) => checked(check, &method, &path, response).await,
+            None => response,
+        }
     }
+}
+
+/// Reads the answer whole, logs on stderr whatever the document says is wrong with it (with
+/// the request id and a JSON pointer), and passes it on unchanged.
+async fn checked(
+    check: &ResponseCheck,
+    method: &str,
+    path: &str,
+    response: Response<HyperOutgoingBody>,
+) -> Response<HyperOutgoingBody> {
+    let (parts, body) = response.into_parts();
+    let body = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(error) => {
+            eprintln!("response check: {method} {path}: the body could not be read: {error}");
+            Bytes::new()
+        }
+    };
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let answer = Answer {
+        method,
+        path,
+        status: parts.status.as_u16(),
+        content_type: header("content-type"),
+        body: &body,
+    };
+    let request_id = header("x-request-id").unwrap_or("-");
+    for (pointer, message) in check.violations(&answer) {
+        eprintln!(
+            "[{request_id}] response check: {method} {path} answered {} against the OpenAPI document: at \"{pointer}\": {message}",
+            answer.status
+        );
+    }
+    let body = http_body_util::Full::new(body)
+        .map_err(|never| match never {})
+        .boxed_unsync();
+    Response::from_parts(parts, body)
 }
 
 /// Runs the component on a task of its own (it may keep streaming the

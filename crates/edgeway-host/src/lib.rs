@@ -58,6 +58,7 @@ mod key_value;
 mod load_progress;
 mod problem;
 mod redis_trigger;
+mod response_check;
 mod route;
 mod runtime_config;
 mod schedule;

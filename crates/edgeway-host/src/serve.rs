@@ -16,6 +16,7 @@ use crate::app::{Builder, Current, Reloader};
 use crate::config::HostConfig;
 use crate::connection::Acceptor;
 use crate::dispatch::Dispatcher;
+use crate::response_check::ResponseCheck;
 use crate::engine::{self, HostEngine};
 use crate::error::HostError;
 use crate::key_value::KeyValueStores;
@@ -91,6 +92,7 @@ impl Host {
             local_addr,
             dispatcher: Arc::new(Dispatcher {
                 app: Current::new(app),
+                responses: config.check_responses.clone().map(ResponseCheck::new),
             }),
             builder: Arc::new(builder),
             redis: redis_trigger::by_address(subscriptions),

@@ -79,6 +79,11 @@ pub struct UpArgs {
     /// Spin's router (see `edgeway build --split`).
     #[arg(long)]
     split: bool,
+    /// Local host: check each answer against the response the OpenAPI document declares for
+    /// it (status, content type, schema) and log every violation with the request id and a
+    /// JSON pointer; answers are sent unchanged. For development: bodies are read whole.
+    #[arg(long)]
+    check_responses: bool,
     /// Local host: rebuild when a file under the manifest's `watch` globs changes, and
     /// serve the new build without a restart (a failed build keeps the last good one).
     #[arg(long, conflicts_with = "no_build")]
@@ -96,6 +101,9 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
     let spin_installed = which_spin();
     let use_spin = match args.host {
         HostChoice::Spin if args.watch => bail!(watch::SPIN_REFUSAL),
+        HostChoice::Spin if args.check_responses => {
+            bail!("`--check-responses` runs on the local host: use `--host local`")
+        }
         HostChoice::Spin if !spin_installed => bail!("`--host spin` needs a `spin` binary on PATH"),
         HostChoice::Spin => true,
         HostChoice::Local => false,
@@ -103,7 +111,7 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
             eprintln!("{}", watch::LOCAL_NOTE);
             false
         }
-        HostChoice::Auto => spin_installed,
+        HostChoice::Auto => spin_installed && !args.check_responses,
     };
     if use_spin && args.split {
         let built = split::build_split(manifest_path)?;
@@ -146,6 +154,9 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
         cache_dir: manifest.dir().join("target/edgeway/cache"),
         reuse: args.reuse,
         timeout: Duration::from_secs(args.timeout),
+        check_responses: args
+            .check_responses
+            .then(|| edgeway_openapi::document(&manifest)),
         max_memory_bytes: usize::try_from(args.max_memory << 20)?,
         // Spin keeps the default store in a SQLite file under the app's `.spin/`; edgeway
         // keeps it under `.edgeway/`, so data survives restarts the same way.
