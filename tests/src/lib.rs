@@ -10,6 +10,7 @@ pub mod redis;
 mod server;
 pub mod soak;
 mod temp_repo;
+pub mod todo_load;
 pub mod tokens;
 
 pub use greet_app::GreetApp;

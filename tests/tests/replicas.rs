@@ -15,10 +15,12 @@ use std::time::{Duration, Instant};
 
 use edgeway_tests::balancer::{self, Balancer};
 use edgeway_tests::redis::{RedisServer, free_port};
-use edgeway_tests::{Server, cleanup, concurrently, edgeway, get, repo_root, request};
+use edgeway_tests::{Server, cleanup, concurrently, edgeway, get, repo_root, request, todo_load};
 use serde_json::{Value, json};
 
 const REPLICAS: usize = 3;
+/// Clients of the load run.
+const CONNECTIONS: usize = 64;
 const KEY: (&str, &str) = ("x-api-key", "alice-key-0123456789abcdef");
 const JSON: (&str, &str) = ("content-type", "application/json");
 
@@ -325,13 +327,6 @@ fn webhooks_todos_audit_records_and_dead_letters_share_one_store() {
     assert!(listed.contains(&dead), "{listed}");
 }
 
-/// What one request of the load run got.
-struct Outcome {
-    at: Duration,
-    status: Option<u16>,
-    todo: Option<(u64, String)>,
-}
-
 #[test]
 fn a_replica_killed_under_load_loses_no_acknowledged_todo() {
     let (fixture, _one_at_a_time) = fixture();
@@ -342,20 +337,20 @@ fn a_replica_killed_under_load_loses_no_acknowledged_todo() {
     let run = Duration::from_secs(seconds);
     let lb = fixture.lb();
     let started = Instant::now();
-    let load = std::thread::spawn(move || load(lb, 64, run, started));
+    let load = std::thread::spawn(move || todo_load::run(lb, CONNECTIONS, run, started));
     std::thread::sleep(run / 2);
     let killed_at = started.elapsed();
     fixture.replicas.lock().unwrap()[1].kill();
     let outcomes = load.join().unwrap();
 
-    let errors: Vec<&Outcome> = outcomes
+    let errors: Vec<&todo_load::Outcome> = outcomes
         .iter()
         .filter(|o| o.status.is_none_or(|s| s >= 500))
         .collect();
     let acknowledged: Vec<&(u64, String)> =
         outcomes.iter().filter_map(|o| o.todo.as_ref()).collect();
     eprintln!(
-        "load run: {} requests in {seconds} s at 64 connections, {} acknowledged todos, {} errors, replica killed at {:.1} s",
+        "load run: {} requests in {seconds} s at {CONNECTIONS} connections, {} acknowledged todos, {} errors, replica killed at {:.1} s",
         outcomes.len(),
         acknowledged.len(),
         errors.len(),
@@ -363,7 +358,7 @@ fn a_replica_killed_under_load_loses_no_acknowledged_todo() {
     );
     // Only requests in flight on the killed replica fail: at most one per connection, and
     // none once haproxy's health check has taken the replica out.
-    assert!(errors.len() <= 64, "{} errors", errors.len());
+    assert!(errors.len() <= CONNECTIONS, "{} errors", errors.len());
     let out_within =
         Duration::from_millis(balancer::CHECK_INTERVAL_MS * u64::from(balancer::FALL) + 1_000);
     for error in &errors {
@@ -400,43 +395,4 @@ fn a_replica_killed_under_load_loses_no_acknowledged_todo() {
     let mut replicas = fixture.replicas.lock().unwrap();
     replicas[1] = start_replica(fixture.addrs[1], &fixture.runtime_config, &fixture.redis);
     std::thread::sleep(Duration::from_millis(balancer::CHECK_INTERVAL_MS * 3));
-}
-
-/// `connections` clients sending requests through `lb` until `run` is over: every fourth
-/// creates a todo, the others read one.
-fn load(lb: SocketAddr, connections: usize, run: Duration, started: Instant) -> Vec<Outcome> {
-    let per_client = concurrently(connections, move |client| {
-        let mut outcomes = Vec::new();
-        let mut n = 0;
-        while started.elapsed() < run {
-            n += 1;
-            let title = format!("load {client}-{n}");
-            let creates = n % 4 == 1;
-            let sent = std::panic::catch_unwind(|| {
-                if creates {
-                    let body = json!({ "title": title }).to_string();
-                    request(lb, "POST", "/todos", &[JSON], body.as_bytes())
-                } else {
-                    get(lb, "/todos/1")
-                }
-            });
-            let at = started.elapsed();
-            let outcome = match sent {
-                Ok(response) => Outcome {
-                    at,
-                    status: Some(response.status),
-                    todo: (creates && response.status == 201)
-                        .then(|| (response.json()["id"].as_u64().unwrap(), title)),
-                },
-                Err(_) => Outcome {
-                    at,
-                    status: None,
-                    todo: None,
-                },
-            };
-            outcomes.push(outcome);
-        }
-        outcomes
-    });
-    per_client.into_iter().flatten().collect()
 }
