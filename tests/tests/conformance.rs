@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use edgeway_tests::{Server, repo_root, test_app, tokens};
+use edgeway_tests::{Server, repo_root, request, test_app, tokens};
 
 /// The seed of every run here.
 const SEED: &str = "20261202";
@@ -74,6 +74,16 @@ fn the_example_app_does_what_its_document_says() {
     let config = format!(
         "{ALL_CHECKS}[auth.openapi.apiKeyHeader]\napi_key = \"edgeway-demo-key-0001\"\n{ECHO_IS_NO_RESOURCE}"
     );
+    // Its typed path parameter, as the document says: refused before the handler runs
+    // (first, while the todo routes' rate limit has room).
+    let key = [("x-api-key", "edgeway-demo-key-0001")];
+    let refused = request(server.addr, "GET", "/todos/abc", &key, b"");
+    let problem = refused.problem(400, "invalid-request");
+    assert_eq!(
+        problem["errors"][0],
+        serde_json::json!({ "in": "path", "pointer": "/id", "message": "\"abc\" is not of type \"integer\"" })
+    );
+    request(server.addr, "GET", "/todos/0", &key, b"").problem(400, "invalid-request");
     conformance(&server, "example", &config);
 }
 
