@@ -70,9 +70,9 @@ impl ResponseCheck {
         let operation = &self.operations[*found.value];
         let method = answer.method.to_ascii_lowercase();
         // HEAD is served by GET operations, without a body.
-        let operation = match method.as_str() {
-            "head" if self.document.pointer(operation).is_none() => {
-                operation.replace("/head", "/get")
+        let operation = match operation.strip_suffix("/head") {
+            Some(path) if method == "head" && self.document.pointer(operation).is_none() => {
+                format!("{path}/get")
             }
             _ => operation.clone(),
         };

@@ -131,10 +131,9 @@ pub(crate) fn responses(decl: &RouteDecl, validates: bool) -> Map<String, Value>
         let required = source == Source::Gateway || status == "429";
         add_headers(&mut responses[status], settings, required);
     }
-    for (status, response) in responses.iter_mut() {
-        if !status.starts_with('4') && !status.starts_with('5') {
-            add_headers(response, settings, true);
-        }
+    // The route's own answers pass through the gateway, which adds its headers to each.
+    for response in responses.values_mut() {
+        add_headers(response, settings, true);
     }
     responses
 }

@@ -198,6 +198,13 @@ const CASES: &[Case] = &[
         || json!({ "$ref": "#/components/headers/Traceparent" }),
     ),
     (
+        "and a status the route declares itself",
+        "",
+        r#""GET /a" = { handler = "greet", responses = { 422 = { description = "Bad" } } }"#,
+        "/paths/~1a/get/responses/422/headers/x-request-id",
+        || json!({ "$ref": "#/components/headers/RequestId" }),
+    ),
+    (
         "the host's 504 may lack them",
         "",
         r#""GET /a" = "greet""#,
