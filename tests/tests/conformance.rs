@@ -32,7 +32,13 @@ fn conformance(server: &Server, name: &str, config: &str) {
         .arg("--config-file")
         .arg(&config_file)
         .args(["run", "--seed", SEED, "--max-examples", EXAMPLES])
-        .args(["--generation-database", "none", "--no-color", "--workers", "2"])
+        .args([
+            "--generation-database",
+            "none",
+            "--no-color",
+            "--workers",
+            "2",
+        ])
         .arg(format!("http://{}/openapi.json", server.addr))
         .current_dir(&dir)
         .output()
@@ -48,10 +54,8 @@ fn conformance(server: &Server, name: &str, config: &str) {
 }
 
 fn work_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "edgeway-conformance-{name}-{}",
-        std::process::id()
-    ));
+    let dir =
+        std::env::temp_dir().join(format!("edgeway-conformance-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

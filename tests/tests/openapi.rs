@@ -208,7 +208,10 @@ fn check_responses_logs_what_the_document_does_not_allow_and_changes_nothing() {
     let fine = get(server.addr, "/hello/ada");
     assert_eq!(fine.status, 200);
     let wrong = get(server.addr, "/hello");
-    assert_eq!(wrong.status, 200, "the answer is sent as the handler gave it");
+    assert_eq!(
+        wrong.status, 200,
+        "the answer is sent as the handler gave it"
+    );
     assert!(wrong.json()["message"].is_string());
     let request_id = wrong.header("x-request-id").unwrap().to_owned();
     let expected = format!(
@@ -220,7 +223,11 @@ fn check_responses_logs_what_the_document_does_not_allow_and_changes_nothing() {
     }
     let log = server.stderr();
     assert!(log.contains(&expected), "no violation logged:\n{log}");
-    assert_eq!(log.matches("response check:").count(), 1, "only the violation:\n{log}");
+    assert_eq!(
+        log.matches("response check:").count(),
+        1,
+        "only the violation:\n{log}"
+    );
 }
 
 #[test]

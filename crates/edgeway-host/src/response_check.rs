@@ -81,7 +81,11 @@ impl ResponseCheck {
         let range = format!("{}XX", status.chars().next().unwrap_or('0'));
         let Some(key) = [status.as_str(), range.as_str(), "default"]
             .into_iter()
-            .find(|key| self.document.pointer(&format!("{responses}/{key}")).is_some())
+            .find(|key| {
+                self.document
+                    .pointer(&format!("{responses}/{key}"))
+                    .is_some()
+            })
         else {
             return vec![(String::new(), format!("status {status} is not declared"))];
         };
@@ -97,12 +101,14 @@ impl ResponseCheck {
             .and_then(|t| t.split(';').next())
             .map(|t| t.trim().to_ascii_lowercase())
             .unwrap_or_default();
-        let Some(declared_type) = declared.keys().find(|t| **t == media_type || *t == "*/*")
-        else {
+        let Some(declared_type) = declared.keys().find(|t| **t == media_type || *t == "*/*") else {
             let listed: Vec<&str> = declared.keys().map(String::as_str).collect();
             return vec![(
                 String::new(),
-                format!("content type `{media_type}` is not declared ({})", listed.join(", ")),
+                format!(
+                    "content type `{media_type}` is not declared ({})",
+                    listed.join(", ")
+                ),
             )];
         };
         let schema = format!("{content}/{}/schema", declared_type.replace('/', "~1"));
@@ -118,7 +124,10 @@ impl ResponseCheck {
                 .iter_errors(&body)
                 .map(|error| (error.instance_path().to_string(), error.to_string()))
                 .collect(),
-            Err(error) => vec![(String::new(), format!("the declared schema does not compile: {error}"))],
+            Err(error) => vec![(
+                String::new(),
+                format!("the declared schema does not compile: {error}"),
+            )],
         }
     }
 
@@ -197,7 +206,10 @@ mod tests {
     fn answers_are_checked_against_their_declared_response() {
         let check = check();
         for (answer, expected) in [
-            (answer(200, "application/json", r#"{"message":"hi"}"#), vec![]),
+            (
+                answer(200, "application/json", r#"{"message":"hi"}"#),
+                vec![],
+            ),
             (
                 answer(200, "application/json", r#"{"message":5}"#),
                 vec!["/message"],
@@ -209,9 +221,21 @@ mod tests {
         ] {
             let found = check.violations(&answer);
             let pointers: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
-            assert_eq!(pointers, expected, "{} {:?}: {found:?}", answer.status, std::str::from_utf8(answer.body));
+            assert_eq!(
+                pointers,
+                expected,
+                "{} {:?}: {found:?}",
+                answer.status,
+                std::str::from_utf8(answer.body)
+            );
         }
-        let unknown = Answer { path: "/elsewhere", ..answer(500, "text/plain", "") };
-        assert!(check.violations(&unknown).is_empty(), "no operation, nothing to check");
+        let unknown = Answer {
+            path: "/elsewhere",
+            ..answer(500, "text/plain", "")
+        };
+        assert!(
+            check.violations(&unknown).is_empty(),
+            "no operation, nothing to check"
+        );
     }
 }

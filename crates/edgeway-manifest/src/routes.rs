@@ -173,7 +173,10 @@ fn unknown_param<'m>(pattern: &str, meta: &'m crate::RouteMeta) -> Option<&'m st
                 .any(|segment| segment == edgeway_router::Segment::Param(name))
         })
     };
-    meta.params.keys().map(String::as_str).find(|name| !declared(name))
+    meta.params
+        .keys()
+        .map(String::as_str)
+        .find(|name| !declared(name))
 }
 
 /// Keeps the routes the router accepts; each conflict or bad pattern is a diagnostic.

@@ -146,10 +146,14 @@ impl Endpoint<'_> {
         let mut op = crate::operation::operation(manifest, &decl, "POST", &params);
         op["parameters"][0]["schema"] = json!({ "type": "string", "enum": self.names });
         op["parameters"][0]["description"] = json!(format!("The {} to deliver to.", self.param));
-        op["responses"]["404"]["description"] = json!(format!("No subscription has this {}.", self.param));
+        op["responses"]["404"]["description"] =
+            json!(format!("No subscription has this {}.", self.param));
         let object = op.as_object_mut().expect("operations are objects");
         object.remove("x-edgeway-handler");
-        object.insert("x-edgeway-route".into(), json!(format!("POST {}", decl.pattern)));
+        object.insert(
+            "x-edgeway-route".into(),
+            json!(format!("POST {}", decl.pattern)),
+        );
         op
     }
 }

@@ -44,9 +44,15 @@ pub(crate) fn responses(decl: &RouteDecl, validates: bool) -> Map<String, Value>
         { "allOf": [problem_ref("Problem")], "not": { "required": ["errors"] } },
     ] });
     let (schema_400, what) = if validates {
-        (validation_400, "The request does not satisfy the route's schemas (`urn:edgeway:problem:invalid-request`, with `errors`), its path cannot be routed (`invalid-path`) or its body cannot be read (`invalid-body`).")
+        (
+            validation_400,
+            "The request does not satisfy the route's schemas (`urn:edgeway:problem:invalid-request`, with `errors`), its path cannot be routed (`invalid-path`) or its body cannot be read (`invalid-body`).",
+        )
     } else {
-        (problem_ref("Problem"), "The path cannot be routed (`urn:edgeway:problem:invalid-path`) or the body cannot be read (`invalid-body`).")
+        (
+            problem_ref("Problem"),
+            "The path cannot be routed (`urn:edgeway:problem:invalid-path`) or the body cannot be read (`invalid-body`).",
+        )
     };
     let mut problems = vec![(
         "400",
@@ -99,7 +105,9 @@ pub(crate) fn responses(decl: &RouteDecl, validates: bool) -> Map<String, Value>
                 limit.requests, limit.window_seconds
             ),
         );
-        limited.4.push(header_ref("retry-after", "RetryAfter", true));
+        limited
+            .4
+            .push(header_ref("retry-after", "RetryAfter", true));
         problems.push(limited);
     }
     problems.push((
@@ -203,17 +211,46 @@ pub(crate) fn header_components() -> Map<String, Value> {
     let traceparent = json!({ "type": "string", "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$" });
     let mut headers = Map::new();
     for (name, description, schema) in [
-        ("RequestId", "The request's id: the caller's `x-request-id` if it was sane, else a new UUID v7; problems and the access log carry it too.", text),
-        ("Traceparent", "The W3C trace context of the request: the caller's, continued, or a new one.", traceparent),
-        ("Allow", "The methods the path takes.", json!({ "type": "string" })),
-        ("RetryAfter", "Seconds until the rate limit's window resets.", integer.clone()),
-        ("RateLimitLimit", "Requests allowed in the route's window.", integer.clone()),
-        ("RateLimitRemaining", "Requests left in the current window.", integer.clone()),
-        ("RateLimitReset", "Seconds until the current window ends.", integer),
+        (
+            "RequestId",
+            "The request's id: the caller's `x-request-id` if it was sane, else a new UUID v7; problems and the access log carry it too.",
+            text,
+        ),
+        (
+            "Traceparent",
+            "The W3C trace context of the request: the caller's, continued, or a new one.",
+            traceparent,
+        ),
+        (
+            "Allow",
+            "The methods the path takes.",
+            json!({ "type": "string" }),
+        ),
+        (
+            "RetryAfter",
+            "Seconds until the rate limit's window resets.",
+            integer.clone(),
+        ),
+        (
+            "RateLimitLimit",
+            "Requests allowed in the route's window.",
+            integer.clone(),
+        ),
+        (
+            "RateLimitRemaining",
+            "Requests left in the current window.",
+            integer.clone(),
+        ),
+        (
+            "RateLimitReset",
+            "Seconds until the current window ends.",
+            integer,
+        ),
     ] {
         for required in [true, false] {
             let key = format!("{name}{}", if required { "" } else { "Optional" });
-            let value = json!({ "description": description, "required": required, "schema": schema });
+            let value =
+                json!({ "description": description, "required": required, "schema": schema });
             headers.insert(key, value);
         }
     }

@@ -137,9 +137,7 @@ const CASES: &[Case] = &[
         "",
         r#""POST /a" = { handler = "greet", body_schema = { type = "object" } }"#,
         "/paths/~1a/post/responses/400/content/application~1problem+json/schema/oneOf",
-        || {
-            json!([{ "$ref": "#/components/schemas/ValidationProblem" }, { "allOf": [{ "$ref": "#/components/schemas/Problem" }], "not": { "required": ["errors"] } }])
-        },
+        || json!([{ "$ref": "#/components/schemas/ValidationProblem" }, { "allOf": [{ "$ref": "#/components/schemas/Problem" }], "not": { "required": ["errors"] } }]),
     ),
     (
         "a plain 400 otherwise (refused path, unreadable body)",
@@ -361,8 +359,16 @@ fn a_body_schema_applies_to_methods_with_a_body() {
     assert!(document.pointer("/paths/~1a/put/requestBody").is_some());
     assert!(document.pointer("/paths/~1a/get/requestBody").is_none());
     let validated = "/responses/400/content/application~1problem+json/schema/oneOf";
-    assert!(document.pointer(&format!("/paths/~1a/put{validated}")).is_some());
-    assert!(document.pointer(&format!("/paths/~1a/get{validated}")).is_none());
+    assert!(
+        document
+            .pointer(&format!("/paths/~1a/put{validated}"))
+            .is_some()
+    );
+    assert!(
+        document
+            .pointer(&format!("/paths/~1a/get{validated}"))
+            .is_none()
+    );
 }
 
 /// The segment pattern accepts what `check_path` lets through as one segment and refuses
@@ -371,7 +377,9 @@ fn a_body_schema_applies_to_methods_with_a_body() {
 fn the_segment_pattern_agrees_with_the_path_check() {
     let schema = json!({ "type": "string", "pattern": crate::operation::SEGMENT_PATTERN });
     let validator = jsonschema::validator_for(&schema).unwrap();
-    for text in ["a", "Jürgen", "a.b", ".a", "..a", "...", "a..", "a/b", "%", " ", "\u{a0}"] {
+    for text in [
+        "a", "Jürgen", "a.b", ".a", "..a", "...", "a..", "a/b", "%", " ", "\u{a0}",
+    ] {
         let path = format!("/x/{}", encode_segment(text));
         assert!(edgeway_router::check_path(&path).is_ok(), "{path}");
         assert!(validator.is_valid(&json!(text)), "{text:?} should fit");
@@ -398,13 +406,19 @@ fn the_webhook_and_schedule_paths_are_in_the_document() {
     let events = "[component.gateway.tool.edgeway.events]\nwebhook = { path = \"/events\", auth = \"api-key\" }\nschedule_secret = \"secret\"\n[component.gateway.tool.edgeway.api_key]\nkeys = \"keys\"\n[component.gateway.tool.edgeway.schedules]\nnightly = \"0 3 * * *\"\n[[component.gateway.tool.edgeway.subscriptions]]\nsource = \"webhook:orders\"\nhandler = \"greet\"\n[[component.gateway.tool.edgeway.subscriptions]]\nsource = \"schedule:nightly\"\nhandler = \"greet\"";
     let document = document(&app(events, "\"GET /a\" = \"greet\""));
     let webhook = &document["paths"]["/events/{topic}"]["post"];
-    assert_eq!(webhook["parameters"][0]["schema"]["enum"], json!(["orders"]));
+    assert_eq!(
+        webhook["parameters"][0]["schema"]["enum"],
+        json!(["orders"])
+    );
     assert_eq!(webhook["security"], json!([{ "apiKeyHeader": [] }]));
     assert!(webhook["responses"]["202"]["content"].is_object());
     assert!(webhook["responses"]["401"].is_object());
     assert!(webhook["responses"]["502"]["content"]["application/problem+json"].is_object());
     let schedule = &document["paths"]["/_edgeway/schedules/{name}"]["post"];
-    assert_eq!(schedule["parameters"][0]["schema"]["enum"], json!(["nightly"]));
+    assert_eq!(
+        schedule["parameters"][0]["schema"]["enum"],
+        json!(["nightly"])
+    );
     assert_eq!(
         schedule["security"],
         json!([{ "scheduleSecret": [] }, { "scheduleToken": [] }])

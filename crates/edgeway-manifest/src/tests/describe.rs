@@ -64,7 +64,10 @@ fn metadata_is_read_from_the_route_table() {
             "typed path parameters",
             r#""GET /a/:id" = { handler = "greet", params = { id = { type = "integer", minimum = 1 } } }"#,
             |m| {
-                assert_eq!(m.params["id"], serde_json::json!({ "type": "integer", "minimum": 1 }));
+                assert_eq!(
+                    m.params["id"],
+                    serde_json::json!({ "type": "integer", "minimum": 1 })
+                );
                 assert!(m.validates());
             },
         ),

@@ -110,7 +110,9 @@ fn method_not_allowed_lists_every_method_of_the_path() {
 #[test]
 fn any_takes_the_methods_a_document_lists_and_no_others() {
     let router = router();
-    for method in ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"] {
+    for method in [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE",
+    ] {
         assert_eq!(*router.at(method, "/echo/a").unwrap().value, "/echo/...");
     }
     for method in ["QUERY", "PROPFIND", "CONNECT"] {
