@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # The soak test: serves the test app (tests/app/spin.toml) on the local host and drives it
-# for SECONDS (default 60) on CONNECTIONS keep-alive connections (default 64) with a mix of
-# routes that succeed and routes that fail on purpose (404, 405, 401, 413, 400, a handler's
-# 422, a trapping handler's 500). Every response's status is checked against the route's;
-# transport errors are counted (expected: none); the server's RSS is sampled. Prints the
-# figures and exits non-zero on any mismatch or error. The server's log goes to
-# target/soak/server.log. A 5-second run of the same code is part of the test suite
-# (tests/tests/soak.rs).
+# for SECONDS_TO_RUN (default 600) on CONNECTIONS keep-alive connections (default 64) with a
+# mix of routes that succeed and routes that fail on purpose (404, 405, 401, 413, 400, a
+# handler's 422, a trapping handler's 500). Every response's status is checked against the
+# route's; transport errors are counted (expected: none); the server's RSS is printed every
+# 10 s. Exits non-zero on any mismatch or error, or if the RSS grows by more than 10% after
+# the first minute. Arguments are passed to `edgeway up` (memory settings, say). The
+# server's log goes to target/soak/server.log. A 5-second run of the same code is part of
+# the test suite (tests/tests/soak.rs).
 #
 #   scripts/soak.sh
-#   SECONDS_TO_RUN=300 CONNECTIONS=128 scripts/soak.sh
+#   SECONDS_TO_RUN=120 CONNECTIONS=128 scripts/soak.sh --max-instances 200
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 mkdir -p target/soak
-cargo build --release --quiet -p edgeway-tests --bin soak
-exec target/release/soak "${SECONDS_TO_RUN:-60}" "${CONNECTIONS:-64}" 2>target/soak/server.log
+cargo build --release --quiet -p edgeway-tests --bin soak -p edgeway
+exec target/release/soak "${SECONDS_TO_RUN:-600}" "${CONNECTIONS:-64}" "$@" 2>target/soak/server.log

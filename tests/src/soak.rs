@@ -81,7 +81,19 @@ pub struct Report {
     /// The server's RSS in KiB: before the run, once a fifth of it has passed (the pool of
     /// instance slots is warm by then), at most during it, and a second after it.
     pub rss_kib: Option<[u64; 4]>,
+    /// The server's RSS in KiB every [`SERIES_INTERVAL`] of the run, from its start.
+    pub rss_series: Vec<(Duration, u64)>,
 }
+
+/// How often [`Report::rss_series`] samples the server's RSS.
+pub const SERIES_INTERVAL: Duration = Duration::from_secs(10);
+
+/// How long the host takes to reach its working set: the first minute, after which a
+/// steady server's RSS stays within [`STEADY_GROWTH`] of where it was.
+pub const WARM_UP: Duration = Duration::from_secs(60);
+
+/// How much a steady server's RSS may grow after [`WARM_UP`]: 10%.
+pub const STEADY_GROWTH: f64 = 0.10;
 
 impl Report {
     /// All responses.
@@ -92,6 +104,22 @@ impl Report {
     /// No mismatch and no transport error.
     pub fn clean(&self) -> bool {
         self.mismatches == 0 && self.transport_errors == 0
+    }
+
+    /// The RSS at the end of [`WARM_UP`] and the highest after it, in KiB; `None` for a run
+    /// that does not last past the warm-up.
+    pub fn rss_after_warm_up(&self) -> Option<(u64, u64)> {
+        let mut after = self.rss_series.iter().filter(|(at, _)| *at >= WARM_UP);
+        let (_, first) = after.next()?;
+        let highest = after.map(|(_, rss)| *rss).max()?;
+        Some((*first, highest.max(*first)))
+    }
+
+    /// Whether the RSS stayed within [`STEADY_GROWTH`] after [`WARM_UP`] (true for a run
+    /// too short to tell).
+    pub fn memory_steady(&self) -> bool {
+        self.rss_after_warm_up()
+            .is_none_or(|(first, highest)| highest as f64 <= first as f64 * (1.0 + STEADY_GROWTH))
     }
 }
 
@@ -117,6 +145,22 @@ impl fmt::Display for Report {
                 f,
                 "server RSS: start {start} KiB, after a fifth of the run {warm} KiB, \
                  peak {peak} KiB, end {end} KiB"
+            )?;
+        }
+        if !self.rss_series.is_empty() {
+            writeln!(f, "server RSS every {}s (MiB):", SERIES_INTERVAL.as_secs())?;
+            for (at, rss) in &self.rss_series {
+                writeln!(f, "  {:>5} s  {:>6}", at.as_secs(), rss / 1024)?;
+            }
+        }
+        if let Some((first, highest)) = self.rss_after_warm_up() {
+            writeln!(
+                f,
+                "after the first minute: {} MiB, at most {} MiB later ({:+.1}%, limit +{:.0}%)",
+                first / 1024,
+                highest / 1024,
+                (highest as f64 / first as f64 - 1.0) * 100.0,
+                STEADY_GROWTH * 100.0
             )?;
         }
         for sample in &self.samples {
@@ -157,18 +201,23 @@ pub fn run(
     let running = Arc::new(AtomicBool::new(true));
     let sampler = server_pid.map(|pid| {
         let running = running.clone();
-        let warm_at = Instant::now() + duration / 5;
+        let started = Instant::now();
+        let warm_at = started + duration / 5;
         std::thread::spawn(move || {
-            let (mut warm, mut peak) = (None, 0);
+            let (mut warm, mut peak, mut series) = (None, 0, Vec::new());
             while running.load(Ordering::Relaxed) {
                 let rss = rss_kib(pid).unwrap_or(0);
                 peak = peak.max(rss);
                 if warm.is_none() && Instant::now() >= warm_at {
                     warm = Some(rss);
                 }
+                let at = started.elapsed();
+                if at >= SERIES_INTERVAL * series.len() as u32 {
+                    series.push((at, rss));
+                }
                 std::thread::sleep(Duration::from_millis(100));
             }
-            (warm.unwrap_or(peak), peak)
+            (warm.unwrap_or(peak), peak, series)
         })
     });
     let started = Instant::now();
@@ -182,18 +231,19 @@ pub fn run(
     let tallies: Vec<Tally> = threads.into_iter().map(|t| t.join().unwrap()).collect();
     let elapsed = started.elapsed();
     running.store(false, Ordering::Relaxed);
-    let peak = sampler.map(|s| s.join().unwrap());
+    let sampled = sampler.map(|s| s.join().unwrap());
     std::thread::sleep(Duration::from_secs(1));
     let end_rss = server_pid.and_then(rss_kib);
     let mut report = merge(&mix, tallies);
     report.elapsed = elapsed;
     report.connections = connections;
-    report.rss_kib = match (start_rss, peak, end_rss) {
-        (Some(start), Some((warm, peak)), Some(end)) => {
-            Some([start, warm, peak.max(start).max(end), end])
+    report.rss_kib = match (start_rss, &sampled, end_rss) {
+        (Some(start), Some((warm, peak, _)), Some(end)) => {
+            Some([start, *warm, (*peak).max(start).max(end), end])
         }
         _ => None,
     };
+    report.rss_series = sampled.map(|(_, _, series)| series).unwrap_or_default();
     report
 }
 

@@ -1,13 +1,17 @@
 //! The served app: its components' runners and route table, built from the compiled
-//! components, and held where [`Reloader::reload`] can swap it while the host serves.
+//! components, and held where it can be swapped while the host serves: for a new build
+//! ([`Reloader::reload`]) or onto a fresh instance pool after an idle period
+//! ([`Current::renew`]).
 //!
 //! Every request reads the current app once, when it is dispatched, and keeps that `Arc`
 //! to its end: a swap never touches the socket or a request in flight, which finishes on
-//! the app it started on; the next request gets the new one. The old app is dropped when
-//! its last request finishes.
+//! the app it started on; the next request gets the new one. The old app, and with it the
+//! engine and pool it was built on if they were replaced, is dropped when its last request
+//! finishes.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use wasmtime::component::{Component, Linker};
@@ -15,35 +19,104 @@ use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 use crate::config::{AppComponent, HostConfig};
 use crate::dispatch::Dispatcher;
-use crate::engine::HostEngine;
+use crate::engine::{self, HostEngine};
 use crate::error::{HostError, chain};
 use crate::instance::Runner;
 use crate::key_value::KeyValueStores;
-use crate::redis_trigger::{RedisHandlerPre, RedisRunner, RedisSubscription};
+use crate::load_progress::LoadProgress;
+use crate::redis_trigger::{RedisHandlerPre, RedisRunner};
 use crate::route::{RouteTable, TriggerRoute};
 use crate::state::{Shared, StoreData, add_to_linker};
 
-/// What answers HTTP requests: every component's trigger routes, with the index of its
-/// runner, and one runner per component that has routes.
+/// What answers HTTP requests and Redis messages: every component's trigger routes, with
+/// the index of its runner, one runner per component that has routes, and one Redis
+/// runner per component that has subscriptions.
 pub(crate) struct App {
     pub(crate) routes: RouteTable,
     pub(crate) runners: Vec<Arc<Runner>>,
+    /// In the order of [`Sources::redis`], which never changes while the host serves.
+    pub(crate) redis_runners: Vec<Arc<RedisRunner>>,
+    /// What it was built from, to build it again.
+    pub(crate) sources: Sources,
 }
 
-/// The app being served, swapped whole.
-pub(crate) struct Current(RwLock<Arc<App>>);
+/// The components an [`App`] is built from.
+#[derive(Clone)]
+pub(crate) struct Sources {
+    /// Those with trigger routes, without their subscriptions.
+    http: Vec<AppComponent>,
+    /// Those with Redis subscriptions, without their routes.
+    pub(crate) redis: Vec<AppComponent>,
+}
 
-impl Current {
-    pub(crate) fn new(app: App) -> Self {
-        Self(RwLock::new(Arc::new(app)))
+impl Sources {
+    /// Splits `components` into their HTTP and Redis sides.
+    pub(crate) fn new(components: &[AppComponent]) -> Self {
+        let http = components
+            .iter()
+            .filter(|c| !c.trigger_routes.is_empty())
+            .map(|c| AppComponent {
+                redis_subscriptions: Vec::new(),
+                ..c.clone()
+            })
+            .collect();
+        let redis = components
+            .iter()
+            .filter(|c| !c.redis_subscriptions.is_empty())
+            .map(|c| AppComponent {
+                trigger_routes: Vec::new(),
+                ..c.clone()
+            })
+            .collect();
+        Self { http, redis }
     }
 
-    /// The app a request runs on, to its end.
+    fn all(&self) -> Vec<AppComponent> {
+        self.http.iter().chain(&self.redis).cloned().collect()
+    }
+}
+
+/// The app being served, swapped whole, and what builds the next one.
+pub(crate) struct Current {
+    app: RwLock<Arc<App>>,
+    /// Held while a new app is built, so that a reload and a renewal never interleave.
+    builder: tokio::sync::Mutex<Builder>,
+    /// How many times the app was taken to run something: the host is idle while this
+    /// does not change.
+    uses: AtomicU64,
+}
+
+impl Current {
+    /// Builds the app of `components` with `builder` and serves it.
+    pub(crate) async fn new(
+        builder: Builder,
+        components: &[AppComponent],
+    ) -> Result<Self, HostError> {
+        let app = builder.load(Sources::new(components)).await?;
+        Ok(Self {
+            app: RwLock::new(Arc::new(app)),
+            builder: tokio::sync::Mutex::new(builder),
+            uses: AtomicU64::new(0),
+        })
+    }
+
+    /// The app a request or a message runs on, to its end.
     pub(crate) fn get(&self) -> Arc<App> {
-        self.0
+        self.uses.fetch_add(1, Ordering::Relaxed);
+        self.peek()
+    }
+
+    /// The app, without counting a use.
+    pub(crate) fn peek(&self) -> Arc<App> {
+        self.app
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// How many times [`Current::get`] was called.
+    pub(crate) fn uses(&self) -> u64 {
+        self.uses.load(Ordering::Relaxed)
     }
 
     /// Serves `app` from the next request on.
@@ -51,14 +124,26 @@ impl Current {
         let app = Arc::new(app);
         // The old app is dropped outside the lock, once its last request lets go of it.
         let _old = std::mem::replace(
-            &mut *self.0.write().unwrap_or_else(PoisonError::into_inner),
+            &mut *self.app.write().unwrap_or_else(PoisonError::into_inner),
             app,
         );
     }
-}
 
-/// A Redis subscription and the runner its messages go to.
-pub(crate) type Subscription = (RedisSubscription, Arc<RedisRunner>);
+    /// Builds the app served now again on a new engine with a fresh instance pool (its
+    /// components read from the compile cache) and serves it; the old pool, and the
+    /// memory its slots kept resident, is freed when the last request on it finishes.
+    pub(crate) async fn renew(&self) -> Result<(), HostError> {
+        let mut builder = self.builder.lock().await;
+        let renewed = builder.renewed().await?;
+        let quiet = LoadProgress::new(|_| {});
+        let app = renewed
+            .load_telling(self.peek().sources.clone(), &quiet)
+            .await?;
+        self.set(app);
+        *builder = renewed;
+        Ok(())
+    }
+}
 
 /// Everything that turns components into an [`App`], kept to build the next one.
 pub(crate) struct Builder {
@@ -70,12 +155,18 @@ pub(crate) struct Builder {
 }
 
 impl Builder {
-    /// Links WASI, `wasi:http`, `wasi:keyvalue` and `wasi:config` for `config`'s engine.
-    pub(crate) fn new(
-        engine: HostEngine,
+    /// Creates the engine and its pool (on a blocking thread: it probes the address
+    /// space) and links WASI, `wasi:http`, `wasi:keyvalue` and `wasi:config` for it.
+    pub(crate) async fn new(
         config: &HostConfig,
         stores: KeyValueStores,
     ) -> Result<Self, HostError> {
+        let pool = config.pool.clone();
+        let engine = tokio::task::spawn_blocking(move || engine::build(&pool))
+            .await
+            .map_err(|e| HostError::Engine {
+                reason: format!("the engine thread failed: {e}"),
+            })??;
         let mut linker = Linker::new(&engine.engine);
         add_to_linker(&mut linker).map_err(|e| HostError::Link {
             path: config.components[0].component.clone(),
@@ -89,16 +180,38 @@ impl Builder {
         })
     }
 
+    /// A builder like this one on a new engine with a fresh pool; stores are shared.
+    async fn renewed(&self) -> Result<Self, HostError> {
+        Self::new(&self.config, self.stores.for_component(&[])).await
+    }
+
+    /// Compiles `sources` (or reads them from the compile cache, telling the host's
+    /// progress) and builds their app.
+    pub(crate) async fn load(&self, sources: Sources) -> Result<App, HostError> {
+        self.load_telling(sources, &self.config.progress).await
+    }
+
+    async fn load_telling(
+        &self,
+        sources: Sources,
+        progress: &LoadProgress,
+    ) -> Result<App, HostError> {
+        let components = sources.all();
+        let compiled = self.compile(&components, progress).await?;
+        self.build(sources, &compiled)
+    }
+
     /// Loads every component file once, from the compile cache or by compiling it, on a
     /// blocking thread (compiling can take seconds): one per component, in order.
-    pub(crate) async fn compile(
+    async fn compile(
         &self,
         components: &[AppComponent],
+        progress: &LoadProgress,
     ) -> Result<Vec<Component>, HostError> {
         let paths: Vec<PathBuf> = components.iter().map(|c| c.component.clone()).collect();
         let engine = self.engine.clone();
         let cache_dir = self.config.cache_dir.clone();
-        let progress = self.config.progress.clone();
+        let progress = progress.clone();
         tokio::task::spawn_blocking(move || {
             let mut loaded: HashMap<&PathBuf, Component> = HashMap::new();
             let mut compiled = Vec::new();
@@ -118,17 +231,13 @@ impl Builder {
         })?
     }
 
-    /// Pre-instantiates each of `components` (compiled in `compiled`), and gives the app
-    /// of those with trigger routes and the Redis subscriptions of the others.
-    pub(crate) fn build(
-        &self,
-        components: &[AppComponent],
-        compiled: &[Component],
-    ) -> Result<(App, Vec<Subscription>), HostError> {
+    /// Pre-instantiates each component of `sources` (compiled in `compiled`, in the order
+    /// of [`Sources::all`]) and gives their app.
+    fn build(&self, sources: Sources, compiled: &[Component]) -> Result<App, HostError> {
         let mut routes = Vec::new();
         let mut runners = Vec::new();
-        let mut subscriptions = Vec::new();
-        for (app, component) in components.iter().zip(compiled) {
+        let mut redis_runners = Vec::new();
+        for (app, component) in sources.all().iter().zip(compiled) {
             let link_error = |e: wasmtime::Error| HostError::Link {
                 path: app.component.clone(),
                 reason: chain(&e),
@@ -154,7 +263,7 @@ impl Builder {
                 )));
             }
             if !app.redis_subscriptions.is_empty() {
-                let runner = Arc::new(RedisRunner {
+                redis_runners.push(Arc::new(RedisRunner {
                     name: component_name(&app.component),
                     pre: RedisHandlerPre::new(pre).map_err(|e| HostError::Link {
                         path: app.component.clone(),
@@ -167,14 +276,15 @@ impl Builder {
                     shared,
                     max_memory_bytes: config.max_memory_bytes,
                     timeout: config.timeout,
-                });
-                for subscription in &app.redis_subscriptions {
-                    subscriptions.push((subscription.clone(), runner.clone()));
-                }
+                }));
             }
         }
-        let routes = RouteTable::new(routes)?;
-        Ok((App { routes, runners }, subscriptions))
+        Ok(App {
+            routes: RouteTable::new(routes)?,
+            runners,
+            redis_runners,
+            sources,
+        })
     }
 }
 
@@ -193,16 +303,12 @@ impl Builder {
 /// ```
 #[derive(Clone)]
 pub struct Reloader {
-    builder: Arc<Builder>,
     dispatcher: Arc<Dispatcher>,
 }
 
 impl Reloader {
-    pub(crate) fn new(builder: Arc<Builder>, dispatcher: Arc<Dispatcher>) -> Self {
-        Self {
-            builder,
-            dispatcher,
-        }
+    pub(crate) fn new(dispatcher: Arc<Dispatcher>) -> Self {
+        Self { dispatcher }
     }
 
     /// Validates `components` as [`Host::bind`](crate::Host::bind) would, loads them from
@@ -215,22 +321,19 @@ impl Reloader {
     /// Only the components' HTTP side is swapped: Redis subscriptions, and schedules, stay
     /// those the host was bound with (schedules reach the new app through its routes).
     pub async fn reload(&self, components: Vec<AppComponent>) -> Result<(), HostError> {
-        let components: Vec<AppComponent> = components
-            .into_iter()
-            .filter(|c| !c.trigger_routes.is_empty())
-            .map(|c| AppComponent {
-                redis_subscriptions: Vec::new(),
-                ..c
-            })
-            .collect();
+        let current = &self.dispatcher.app;
+        let builder = current.builder.lock().await;
+        let sources = Sources {
+            redis: current.peek().sources.redis.clone(),
+            ..Sources::new(&components)
+        };
         HostConfig {
-            components: components.clone(),
-            ..self.builder.config.clone()
+            components: sources.all(),
+            ..builder.config.clone()
         }
         .validate()?;
-        let compiled = self.builder.compile(&components).await?;
-        let (app, _) = self.builder.build(&components, &compiled)?;
-        self.dispatcher.app.set(app);
+        let app = builder.load(sources).await?;
+        current.set(app);
         Ok(())
     }
 }

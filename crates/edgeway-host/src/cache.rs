@@ -154,7 +154,7 @@ mod tests {
         let wasm = dir.join("empty.wasm");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(&wasm, "(component)").unwrap();
-        let engine = crate::engine::build().unwrap();
+        let engine = crate::engine::build(&crate::PoolConfig::default()).unwrap();
         let cache = dir.join("cache");
 
         let steps = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));

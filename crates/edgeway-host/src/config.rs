@@ -9,6 +9,7 @@ use crate::access_log::LogFormat;
 use crate::error::HostError;
 use crate::key_value::KeyValueBackend;
 use crate::load_progress::LoadProgress;
+use crate::pool::PoolConfig;
 use crate::redis_trigger::RedisSubscription;
 use crate::schedule::Schedule;
 
@@ -122,6 +123,9 @@ pub struct HostConfig {
     /// Told when a component is compiled, or read from the compile cache, while the host
     /// loads the app. Default: a line on stderr.
     pub progress: LoadProgress,
+    /// The instance pool's size, and when it gives memory back. Default: Spin's sizes,
+    /// released after 60 s idle.
+    pub pool: PoolConfig,
 }
 
 impl Default for HostConfig {
@@ -142,6 +146,7 @@ impl Default for HostConfig {
             shutdown_timeout: Duration::from_secs(30),
             log_format: LogFormat::Json,
             progress: LoadProgress::default(),
+            pool: PoolConfig::default(),
         }
     }
 }
@@ -218,6 +223,9 @@ impl HostConfig {
             if let Err(problem) = check_duration(duration, zero_allowed) {
                 return invalid(field, problem);
             }
+        }
+        if let Err((field, problem)) = self.pool.check() {
+            return invalid(field, &problem);
         }
         let most = tokio::sync::Semaphore::MAX_PERMITS;
         if !(1..=most).contains(&self.max_connections) {

@@ -6,13 +6,11 @@ use sha2::{Digest, Sha256};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::error::{HostError, chain};
+use crate::pool::PoolConfig;
 
 /// How often the epoch advances; Spin's `DEFAULT_EPOCH_TICK_INTERVAL`.
 /// Deadlines are checked (and a busy guest yields) once per tick.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
-
-/// Spin's baseline `SPIN_MAX_INSTANCE_COUNT`, from which the pool sizes follow.
-const MAX_INSTANCES: u32 = 1_000;
 
 /// Spin's `SPIN_WASMTIME_INSTANCE_MEMORIES`: a composed component holding more
 /// linear memories than this does not load on Spin, so it must not load here.
@@ -29,8 +27,8 @@ pub(crate) struct HostEngine {
     pub(crate) fingerprint: String,
 }
 
-/// Builds the engine and starts its epoch ticker.
-pub(crate) fn build() -> Result<HostEngine, HostError> {
+/// Builds the engine, with its instance pool sized by `pool`, and starts its epoch ticker.
+pub(crate) fn build(pool: &PoolConfig) -> Result<HostEngine, HostError> {
     let pooling = pooling_is_usable();
     if !pooling {
         eprintln!(
@@ -38,8 +36,8 @@ pub(crate) fn build() -> Result<HostEngine, HostError> {
              machine does not give; instances are allocated on demand (as Spin does here)"
         );
     }
-    let engine =
-        Engine::new(&config(pooling)).map_err(|e| HostError::Engine { reason: chain(&e) })?;
+    let engine = Engine::new(&config(pooling.then_some(pool)))
+        .map_err(|e| HostError::Engine { reason: chain(&e) })?;
     start_epoch_ticker(&engine).map_err(|e| HostError::Engine {
         reason: format!("cannot start the epoch thread: {e}"),
     })?;
@@ -51,29 +49,33 @@ pub(crate) fn build() -> Result<HostEngine, HostError> {
 }
 
 /// Spin's engine settings: epoch interruption, the component model (with its
-/// async ABI, as Spin enables it), copy-on-write memory images and the
-/// pooling allocator with Spin's default limits.
-fn config(pooling: bool) -> Config {
+/// async ABI, as Spin enables it), copy-on-write memory images and, given its
+/// settings, the pooling allocator.
+fn config(pooling: Option<&PoolConfig>) -> Config {
     let mut config = Config::new();
     config.epoch_interruption(true);
     config.wasm_component_model(true);
     config.wasm_component_model_async(true);
     config.memory_init_cow(true);
-    if pooling {
-        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling_config()));
+    if let Some(pool) = pooling {
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling_config(pool)));
     }
     config
 }
 
-/// The pool Spin configures when no `SPIN_WASMTIME_*` variable overrides it, plus
-/// one reset strategy that changes no limit and no behaviour a guest can see.
-fn pooling_config() -> PoolingAllocationConfig {
+/// The pool Spin configures for its `SPIN_MAX_INSTANCE_COUNT` (here
+/// [`PoolConfig::max_instances`]) when no other `SPIN_WASMTIME_*` variable overrides it,
+/// plus the warm-slot bound and one reset strategy, which change no limit and no behaviour
+/// a guest can see.
+fn pooling_config(settings: &PoolConfig) -> PoolingAllocationConfig {
+    let instances = settings.max_instances;
     let mut pool = PoolingAllocationConfig::default();
-    pool.total_component_instances(MAX_INSTANCES)
-        .total_memories(MAX_INSTANCES)
-        .total_tables(2 * MAX_INSTANCES)
-        .total_stacks(MAX_INSTANCES)
-        .total_core_instances(4 * MAX_INSTANCES)
+    pool.total_component_instances(instances)
+        .total_memories(instances)
+        .total_tables(2 * instances)
+        .total_stacks(instances)
+        .total_core_instances(4 * instances)
+        .max_unused_warm_slots(settings.warm_slots)
         .table_elements(100_000)
         .max_component_instance_size(10 * MIB)
         .max_core_instance_size(10 * MIB)
@@ -171,12 +173,20 @@ mod tests {
     #[test]
     fn fingerprint_is_stable_and_follows_settings() {
         let engine = |config: &Config| Engine::new(config).unwrap();
-        let pooled = fingerprint(&engine(&config(true)), true);
-        assert_eq!(pooled, fingerprint(&engine(&config(true)), true));
-        assert_ne!(pooled, fingerprint(&engine(&config(false)), false));
+        let pool = PoolConfig::default();
+        let pooled = fingerprint(&engine(&config(Some(&pool))), true);
+        assert_eq!(pooled, fingerprint(&engine(&config(Some(&pool))), true));
+        assert_ne!(pooled, fingerprint(&engine(&config(None)), false));
+        // The pool's size does not decide which components load.
+        let smaller = PoolConfig {
+            max_instances: 10,
+            warm_slots: 0,
+            ..pool.clone()
+        };
+        assert_eq!(pooled, fingerprint(&engine(&config(Some(&smaller))), true));
 
         // A codegen setting changes Wasmtime's part of the fingerprint.
-        let mut no_epochs = config(true);
+        let mut no_epochs = config(Some(&pool));
         no_epochs.epoch_interruption(false);
         let compat = |f: &str| f.split(';').next().unwrap().to_owned();
         assert_ne!(

@@ -21,6 +21,9 @@ use futures_util::StreamExt;
 use tokio::sync::watch;
 use wasmtime::Trap;
 
+use crate::app::Current;
+use crate::config::AppComponent;
+use crate::dispatch::Dispatcher;
 use crate::guest_output::RequestId;
 use crate::state::{Shared, StoreData, new_store};
 
@@ -125,21 +128,24 @@ impl RedisRunner {
     }
 }
 
-/// The components subscribed to each channel of one server.
-pub(crate) type Channels = BTreeMap<String, Vec<Arc<RedisRunner>>>;
+/// The components subscribed to each channel of one server, as indices of
+/// [`App::redis_runners`](crate::app::App::redis_runners) (the app is read anew for each message: it may have moved onto a
+/// fresh pool meanwhile).
+pub(crate) type Channels = BTreeMap<String, Vec<usize>>;
 
-/// Groups subscriptions by server address: one connection each.
-pub(crate) fn by_address(
-    subscriptions: impl IntoIterator<Item = (RedisSubscription, Arc<RedisRunner>)>,
-) -> HashMap<String, Channels> {
+/// Groups the subscriptions of `components` (the app's [`Sources::redis`](crate::app::Sources::redis), in order) by
+/// server address: one connection each.
+pub(crate) fn by_address(components: &[AppComponent]) -> HashMap<String, Channels> {
     let mut servers: HashMap<String, Channels> = HashMap::new();
-    for (subscription, runner) in subscriptions {
-        servers
-            .entry(subscription.address)
-            .or_default()
-            .entry(subscription.channel)
-            .or_default()
-            .push(runner);
+    for (runner, component) in components.iter().enumerate() {
+        for subscription in &component.redis_subscriptions {
+            servers
+                .entry(subscription.address.clone())
+                .or_default()
+                .entry(subscription.channel.clone())
+                .or_default()
+                .push(runner);
+        }
     }
     servers
 }
@@ -149,6 +155,7 @@ pub(crate) fn by_address(
 pub(crate) async fn subscribe(
     address: String,
     channels: Channels,
+    dispatcher: Arc<Dispatcher>,
     mut stop: watch::Receiver<bool>,
 ) {
     // The address was checked when the host was bound.
@@ -158,7 +165,7 @@ pub(crate) async fn subscribe(
     };
     let server = client.get_connection_info().addr().to_string();
     loop {
-        match listen(&client, &server, &channels, &mut stop).await {
+        match listen(&client, &server, &channels, &dispatcher.app, &mut stop).await {
             Ok(Stopped) => return,
             Err(e) => eprintln!(
                 "Redis trigger: {e}; connecting again in {}s",
@@ -180,6 +187,7 @@ async fn listen(
     client: &redis::Client,
     server: &str,
     channels: &Channels,
+    current: &Current,
     stop: &mut watch::Receiver<bool>,
 ) -> Result<Stopped, String> {
     let mut pubsub = client
@@ -193,8 +201,12 @@ async fn listen(
             .map_err(|e| format!("cannot subscribe to channel {channel:?} on {server}: {e}"))?;
     }
     let mut active = format!("Active Channels on {server}:");
+    let app = current.peek();
     for (channel, runners) in channels {
-        let names: Vec<&str> = runners.iter().map(|r| r.name.as_str()).collect();
+        let names: Vec<&str> = runners
+            .iter()
+            .map(|&r| app.redis_runners[r].name.as_str())
+            .collect();
         active.push_str(&format!("\n\t{server}/{channel}: [{}]", names.join(",")));
     }
     println!("{active}");
@@ -208,13 +220,16 @@ async fn listen(
             return Err(format!("disconnected from {server}"));
         };
         let channel = message.get_channel_name();
-        let Some(runners) = channels.get(channel) else {
+        let Some(indices) = channels.get(channel) else {
             eprintln!("Redis trigger: message from unexpected channel {channel:?} on {server}");
             continue;
         };
         let payload = message.get_payload_bytes().to_vec();
         let payload = &payload;
-        let runs = runners.iter().map(|r| r.handle(server, channel, payload));
+        let app = current.get();
+        let runs = indices
+            .iter()
+            .map(|&r| app.redis_runners[r].handle(server, channel, payload));
         futures_util::future::join_all(runs).await;
     }
 }

@@ -16,11 +16,11 @@ use crate::app::{Builder, Current, Reloader};
 use crate::config::HostConfig;
 use crate::connection::Acceptor;
 use crate::dispatch::Dispatcher;
-use crate::response_check::ResponseCheck;
-use crate::engine::{self, HostEngine};
 use crate::error::HostError;
+use crate::idle;
 use crate::key_value::KeyValueStores;
 use crate::redis_trigger;
+use crate::response_check::ResponseCheck;
 use crate::schedule::{self, Schedule};
 
 /// A bound host, ready to serve one component.
@@ -44,8 +44,6 @@ pub struct Host {
     listener: TcpListener,
     local_addr: SocketAddr,
     dispatcher: Arc<Dispatcher>,
-    /// What builds the app again for [`Host::reloader`].
-    builder: Arc<Builder>,
     /// The Redis channels to subscribe to, by server address.
     redis: HashMap<String, redis_trigger::Channels>,
     /// The requests to send on a schedule.
@@ -56,6 +54,8 @@ pub struct Host {
     max_connections: usize,
     /// [`HostConfig::shutdown_timeout`].
     shutdown_timeout: Duration,
+    /// [`PoolConfig::release_after_idle`](crate::PoolConfig::release_after_idle).
+    release_after_idle: Option<Duration>,
 }
 
 impl Host {
@@ -70,9 +70,11 @@ impl Host {
     pub async fn bind(config: HostConfig) -> Result<Host, HostError> {
         config.validate()?;
         let stores = KeyValueStores::new(&config.key_value_dir, &config.key_value_backends, &[])?;
-        let builder = Builder::new(new_engine().await?, &config, stores)?;
-        let components = builder.compile(&config.components).await?;
-        let (app, subscriptions) = builder.build(&config.components, &components)?;
+        let builder = Builder::new(&config, stores).await?;
+        let current = Current::new(builder, &config.components).await?;
+        let redis = redis_trigger::by_address(&current.peek().sources.redis);
+        // Compiling leaves the allocator holding memory the host will not use again.
+        idle::trim_heap();
 
         let listener =
             TcpListener::bind(config.listen)
@@ -91,21 +93,21 @@ impl Host {
             listener,
             local_addr,
             dispatcher: Arc::new(Dispatcher {
-                app: Current::new(app),
+                app: current,
                 responses: config.check_responses.clone().map(ResponseCheck::new),
             }),
-            builder: Arc::new(builder),
-            redis: redis_trigger::by_address(subscriptions),
+            redis,
             schedules: config.schedules,
             header_timeout: config.header_timeout,
             max_connections: config.max_connections,
             shutdown_timeout: config.shutdown_timeout,
+            release_after_idle: config.pool.release_after_idle,
         })
     }
 
     /// A handle that swaps the app served for a new build while [`Host::serve`] runs.
     pub fn reloader(&self) -> Reloader {
-        Reloader::new(self.builder.clone(), self.dispatcher.clone())
+        Reloader::new(self.dispatcher.clone())
     }
 
     /// The address the host listens on (with the real port when `listen`
@@ -117,13 +119,26 @@ impl Host {
     /// Serves until `shutdown` resolves, then stops accepting connections (new ones are
     /// refused by the system), lets in-flight requests finish for up to
     /// [`HostConfig::shutdown_timeout`], closes the connections still open and returns.
-    /// Meanwhile it handles the Redis messages of the components' subscriptions and fires
-    /// the schedules.
+    /// Meanwhile it handles the Redis messages of the components' subscriptions, fires the
+    /// schedules and, once no request came for the pool's idle period, gives the instance
+    /// pool's memory back.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), HostError> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut triggers = JoinSet::new();
         for (address, channels) in self.redis {
-            triggers.spawn(redis_trigger::subscribe(address, channels, stop_rx.clone()));
+            triggers.spawn(redis_trigger::subscribe(
+                address,
+                channels,
+                self.dispatcher.clone(),
+                stop_rx.clone(),
+            ));
+        }
+        if let Some(idle) = self.release_after_idle {
+            triggers.spawn(idle::release_when_idle(
+                self.dispatcher.clone(),
+                idle,
+                stop_rx.clone(),
+            ));
         }
         for schedule in self.schedules {
             let dispatcher = self.dispatcher.clone();
@@ -186,15 +201,6 @@ impl Host {
         }
         Ok(())
     }
-}
-
-/// Creates the engine on a blocking thread: it probes the address space.
-async fn new_engine() -> Result<HostEngine, HostError> {
-    tokio::task::spawn_blocking(engine::build)
-        .await
-        .map_err(|e| HostError::Engine {
-            reason: format!("the engine thread failed: {e}"),
-        })?
 }
 
 /// Prints the one line on stdout that callers wait for.

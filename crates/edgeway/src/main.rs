@@ -8,6 +8,7 @@ mod languages;
 mod log_format;
 mod new;
 mod openapi;
+mod pool_args;
 mod progress;
 mod routes;
 mod split;

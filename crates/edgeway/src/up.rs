@@ -13,6 +13,7 @@ use edgeway_manifest::Manifest;
 use crate::banner::{Banner, Build, HostKind, local_banner};
 use crate::build::build;
 use crate::log_format::LogFormatArgs;
+use crate::pool_args::PoolArgs;
 use crate::progress;
 use crate::split;
 use crate::watch;
@@ -37,6 +38,8 @@ pub struct UpArgs {
     max_memory: u64,
     #[command(flatten)]
     log_format: LogFormatArgs,
+    #[command(flatten)]
+    pool: PoolArgs,
     /// Local host: seconds a client has to send a request head; slower clients, and
     /// keep-alive connections idle that long, are disconnected.
     #[arg(
@@ -170,6 +173,7 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
         log_format: args.log_format.host_format(),
         progress: progress::host_progress(),
+        pool: args.pool.host_config(),
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let served = runtime.block_on(async move {
@@ -377,6 +381,7 @@ fn spin_up(manifest_path: &Path, args: &UpArgs) -> anyhow::Result<()> {
     if let Some(runtime_config) = &args.runtime_config_file {
         command.arg("--runtime-config-file").arg(runtime_config);
     }
+    args.pool.pass_to_spin(&mut command);
     let status = command.status().context("cannot run spin")?;
     if !status.success() {
         bail!("spin up exited with {status}");

@@ -1,0 +1,74 @@
+//! The instance pool's settings over real HTTP: an idle host gives the memory its pool kept
+//! warm back to the system and then serves as before, and `--max-instances` bounds the
+//! requests in flight.
+use std::time::{Duration, Instant};
+
+use edgeway_tests::{Server, get, repo_root, soak, tokens};
+
+fn test_app(args: &[&str]) -> Server {
+    Server::start(
+        &repo_root().join("tests/app/spin.toml"),
+        args,
+        &tokens::variables(),
+    )
+}
+
+/// Waits up to `within` for `text` in the server's stderr.
+fn wait_for_stderr(server: &Server, text: &str, within: Duration) -> bool {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if server.stderr().contains(text) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+#[test]
+fn an_idle_host_gives_its_pools_memory_back_and_serves_on() {
+    let server = test_app(&["--release-after-idle", "2"]);
+    let rss = || soak::rss_kib(server.pid()).expect("the server's RSS");
+    let loaded = soak::run(server.addr, Some(server.pid()), Duration::from_secs(4), 32);
+    assert!(loaded.clean(), "{loaded}");
+    let [start, _, peak, _] = loaded.rss_kib.expect("the server's RSS");
+    assert!(
+        peak > start + 16 * 1024,
+        "the load should warm the pool's slots:\n{loaded}"
+    );
+    assert!(
+        wait_for_stderr(&server, "Idle for 2s", Duration::from_secs(20)),
+        "no release after 2 s idle:\n{}",
+        server.stderr()
+    );
+    let idle = rss();
+    assert!(
+        idle < start + (peak - start) / 2,
+        "idle RSS {idle} KiB: less than half of the {} KiB the load added went back",
+        peak - start
+    );
+
+    // The fresh pool serves every route of the mix as before.
+    let again = soak::run(server.addr, None, Duration::from_secs(2), 8);
+    assert!(again.clean(), "{again}");
+    assert!(
+        again.per_call.iter().all(|(_, _, count)| *count > 0),
+        "{again}"
+    );
+}
+
+#[test]
+fn max_instances_bounds_the_requests_in_flight() {
+    // The test app composes nine handlers: one request takes 76 of the pool's 4 × 20 core
+    // instances, so a second request cannot start while a first one runs.
+    let server = test_app(&["--max-instances", "20", "--timeout", "3"]);
+    assert_eq!(get(server.addr, "/hello").status, 200);
+    let addr = server.addr;
+    let busy = std::thread::spawn(move || get(addr, "/fault/loop").status);
+    std::thread::sleep(Duration::from_millis(500));
+    let refused = get(server.addr, "/hello");
+    assert_eq!(refused.status, 500, "{}", refused.text());
+    assert!(refused.text().contains("instance"), "{}", refused.text());
+    assert_eq!(busy.join().unwrap(), 504);
+    assert_eq!(get(server.addr, "/hello").status, 200);
+}
