@@ -41,7 +41,8 @@ if ! "$TOOLS/python/bin/componentize-py" --version 2>/dev/null | grep -qx "compo
   "$TOOLS/python/bin/pip" install --quiet --disable-pip-version-check "componentize-py==$COMPONENTIZE_PY"
 fi
 
-# componentize-js and the WASI shim it imports, exactly as crates/edgeway-sdk-js's lock says.
+# componentize-js, the WASI shim it imports and esbuild (which bundles a handler's npm packages),
+# exactly as crates/edgeway-sdk-js's lock says.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   apt_install nodejs npm
 fi

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The size of the Rust-only example app: spin.toml without its Python and JavaScript handlers
-# (greet-py, hello-js) and their routes, composed by `edgeway build`. Prints the composed
-# component's size and each part's: the gateway (built with the features the manifest needs),
-# every handler, and the isolation adapters found in the target directory (the composer adds
-# one copy per handler that imports wasi:keyvalue or wasi:config; the example's `todos` only).
+# (greet-py, hello-js, dates-py, email-js) and their routes, composed by `edgeway build`.
+# Prints the composed component's size and each part's: the gateway (built with the features
+# the manifest needs), every handler, and the isolation adapters found in the target directory
+# (the composer adds one copy per handler that imports wasi:keyvalue or wasi:config; the
+# example's `todos` only).
 #
 #   scripts/size.sh
 #   CARGO_TARGET_DIR=target/size-work scripts/size.sh   # components built in another target dir
@@ -16,7 +17,7 @@ cd "$(dirname "$0")/.."
 WORK=target/size
 mkdir -p "$WORK"
 MANIFEST=$WORK/rust-only.toml
-DROP='greet-py|hello-js'
+DROP='greet-py|hello-js|dates-py|email-js'
 # Handler paths are relative to the manifest's folder, two levels below the repository.
 grep -Ev "\"($DROP)\"|^($DROP) = " spin.toml |
   sed -e 's|path = "components/|path = "../../components/|' \

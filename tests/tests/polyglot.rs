@@ -251,8 +251,34 @@ fn edgeway_new_scaffolds_handlers_that_pass_their_tests_build_and_serve() {
         "{members}"
     );
 
-    // Each template passes its own test.
+    // Python and JavaScript handlers start with an empty dependency file that says how to
+    // add packages and grant hosts.
     let components = app.dir().join("components");
+    let requirements = std::fs::read_to_string(components.join("hello-py/requirements.txt"));
+    let requirements = requirements.unwrap();
+    assert!(
+        requirements.lines().all(|l| l.starts_with('#')),
+        "{requirements}"
+    );
+    assert!(
+        requirements
+            .contains("hello-py = { path = \"components/hello-py\", allowed_outbound_hosts = [")
+    );
+    let package = std::fs::read_to_string(components.join("hello-js/package.json")).unwrap();
+    let package: serde_json::Value = serde_json::from_str(&package).unwrap();
+    assert_eq!(package["dependencies"], json!({}));
+    assert!(
+        package["//"]
+            .to_string()
+            .contains("npm install NAME --save-exact"),
+        "{package}"
+    );
+    assert!(
+        package["//"].to_string().contains("allowed_outbound_hosts"),
+        "{package}"
+    );
+
+    // Each template passes its own test.
     run(Command::new("python3")
         .args(["-m", "doctest", "-v", "app.py"])
         .current_dir(components.join("hello-py")));

@@ -2,9 +2,12 @@
 // `event-handler` or `http-event-handler` world, with componentize-js's API (never its AOT
 // option, which downloads a tool):
 //
-//   node build.mjs <tools dir> <handler dir> <wit dir> <world> <output.wasm>
+//   node build.mjs <tools dir> <handler dir> <wit dir> <world> <output.wasm> [<node_modules>]
 //
-// The tools dir holds node_modules with @bytecodealliance/componentize-js. The handler's
+// The tools dir holds node_modules with @bytecodealliance/componentize-js and esbuild. The
+// handler, the adapter and the packages it imports (from the optional node_modules folder,
+// which `npm ci` filled from the handler's lockfile) are bundled by esbuild into one ES
+// module, which componentize-js builds. The handler's
 // module is `main` of its package.json (default index.js) and its export `handler`, unless
 // package.json says otherwise: `"edgeway": { "handler": "app.main" }` (Lambda's notation).
 // Events reach the same function, unless `"edgeway": { "events": "jobs.onEvent" }` names
@@ -14,11 +17,11 @@ import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const [tools, handlerDir, witDir, world, output] = process.argv
+const [tools, handlerDir, witDir, world, output, packages] = process.argv
   .slice(2)
   .map((arg, i) => (i === 3 ? arg : resolve(arg)));
 if (!output) {
-  console.error("usage: node build.mjs <tools dir> <handler dir> <wit dir> <world> <output.wasm>");
+  console.error("usage: node build.mjs <tools dir> <handler dir> <wit dir> <world> <output.wasm> [<node_modules>]");
   process.exit(2);
 }
 
@@ -42,11 +45,12 @@ try {
   });
   await cp(new URL("./lambda.js", import.meta.url), join(work, "edgeway-lambda.js"));
   await writeFile(join(work, "entry.js"), entrySource(entryPoints, EXPORTS));
+  await bundle(join(work, "entry.js"), join(work, "bundle.js"));
   const componentize = join(tools, "node_modules/@bytecodealliance/componentize-js/src/componentize.js");
   const { componentize: build } = await import(pathToFileURL(componentize).href);
   process.chdir(work);
   const { component } = await build({
-    sourcePath: join(work, "entry.js"),
+    sourcePath: join(work, "bundle.js"),
     witPath: witDir,
     worldName: world,
     // No outgoing HTTP from handlers: fewer imports, a smaller instance.
@@ -55,6 +59,31 @@ try {
   await writeFile(output, component);
 } finally {
   await rm(work, { recursive: true, force: true });
+}
+
+/** Bundles `entry` and everything it imports into the ES module `bundle`. */
+async function bundle(entry, bundlePath) {
+  const esbuild = join(tools, "node_modules/esbuild/lib/main.js");
+  const { build } = await import(pathToFileURL(esbuild).href);
+  try {
+    await build({
+      entryPoints: [entry],
+      outfile: bundlePath,
+      bundle: true,
+      format: "esm",
+      // StarlingMonkey is neither Node.js nor a browser: packages' "module"/"main" entries,
+      // no Node.js built-ins.
+      platform: "neutral",
+      mainFields: ["module", "main"],
+      nodePaths: packages ? [packages] : [],
+      logLevel: "silent",
+    });
+  } catch (error) {
+    const problems = (error.errors ?? []).map(
+      ({ text, location }) => (location ? `${location.file}:${location.line}: ${text}` : text),
+    );
+    throw new Error(`bundling the handler failed:\n${problems.join("\n") || error.message}`);
+  }
 }
 
 /** The entry module: the contract's exports, calling the handler's functions. */

@@ -38,7 +38,13 @@ const RUST: &[Template] = &[
     ("Cargo.toml", include_str!("../templates/rust/Cargo.toml")),
     ("src/lib.rs", include_str!("../templates/rust/src/lib.rs")),
 ];
-const PYTHON: &[Template] = &[("app.py", include_str!("../templates/python/app.py"))];
+const PYTHON: &[Template] = &[
+    ("app.py", include_str!("../templates/python/app.py")),
+    (
+        "requirements.txt",
+        include_str!("../templates/python/requirements.txt"),
+    ),
+];
 const JS: &[Template] = &[
     ("package.json", include_str!("../templates/js/package.json")),
     ("index.js", include_str!("../templates/js/index.js")),

@@ -5,9 +5,12 @@
 //! Each build writes `<out>/<name>.wasm` and, beside it, `<name>.stamp`: the world, and a
 //! SHA-256 of the handler's sources, the SDK, the WIT and the tool versions. A handler whose
 //! stamp still matches is not rebuilt, so its component (and the composed app, and the host's
-//! compile cache) stay byte for byte the same.
+//! compile cache) stay byte for byte the same. The packages a handler requires (Python:
+//! requirements.txt; JavaScript: package.json and its lockfile) are installed beside it in
+//! `<out>/<name>.packages` or `<out>/<name>.npm`, again only when what it requires changed.
 mod javascript;
 mod python;
+mod python_packages;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -18,7 +21,7 @@ use edgeway_manifest::{Handler, Language};
 use sha2::{Digest, Sha256};
 
 /// Bumped when the way handlers are built changes, so every stamp goes stale.
-const RECIPE: &str = "edgeway-languages-2";
+const RECIPE: &str = "edgeway-languages-3";
 
 /// The worlds of wit/ a Python or JavaScript handler can target.
 pub const WORLDS: [&str; 3] = ["http-handler", "event-handler", "http-event-handler"];
@@ -174,7 +177,7 @@ pub fn build(
     let temporary = out_dir.join(format!("{name}.wasm.tmp-{}", std::process::id()));
     let result = match language {
         Language::Python => python::build(toolchain, folder, out_dir, name, world, &temporary),
-        _ => javascript::build(toolchain, folder, world, &temporary),
+        _ => javascript::build(toolchain, folder, out_dir, name, world, &temporary),
     };
     if let Err(error) = result {
         let _ = std::fs::remove_file(&temporary);

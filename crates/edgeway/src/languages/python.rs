@@ -7,7 +7,7 @@ use std::process::Command;
 use anyhow::{Context, bail};
 use edgeway_manifest::Language;
 
-use super::{Toolchain, World, run};
+use super::{Toolchain, World, python_packages, run};
 
 /// componentize-py, inside the project's virtual environment.
 const COMPONENTIZE_PY: &str = "python/bin/componentize-py";
@@ -27,7 +27,7 @@ pub(super) fn versions(toolchain: &Toolchain) -> anyhow::Result<String> {
 }
 
 /// Builds `folder` into `output` for `world`; `work` holds the generated module naming the
-/// functions.
+/// functions and the packages the handler requires.
 pub(super) fn build(
     toolchain: &Toolchain,
     folder: &Path,
@@ -37,6 +37,7 @@ pub(super) fn build(
     output: &Path,
 ) -> anyhow::Result<()> {
     let entry = entry_point(folder)?;
+    let packages = python_packages::install(toolchain, folder, work, name)?;
     // Only the generated module goes on the path from here, not the components built beside it.
     let target = work.join(format!("{name}.python"));
     std::fs::create_dir_all(&target)?;
@@ -50,9 +51,11 @@ pub(super) fn build(
         .arg("-p")
         .arg(sdk(toolchain))
         .arg("-p")
-        .arg(folder)
-        .arg("-o")
-        .arg(output);
+        .arg(folder);
+    if let Some(packages) = packages {
+        command.arg("-p").arg(packages);
+    }
+    command.arg("-o").arg(output);
     run(&mut command, "componentize-py")
 }
 
