@@ -1,5 +1,6 @@
 //! Python and JavaScript handlers with packages from PyPI and npm, over HTTP: the example app's
-//! packaged handlers answer, and a package with native code is refused at build time.
+//! packaged handlers answer, and a package with native code, or a pin with no pure-Python wheel,
+//! is refused at build time.
 use edgeway_tests::{GreetApp, Server, edgeway, get, repo_root};
 use serde_json::json;
 
@@ -65,14 +66,18 @@ fn a_package_with_native_code_is_refused_at_build_time_with_its_name_and_line() 
     )
     .unwrap();
 
-    let output = edgeway()
-        .arg("build")
-        .arg("--manifest")
-        .arg(app.manifest())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success(), "built:\n{stderr}");
+    let build = || {
+        let output = edgeway()
+            .arg("build")
+            .arg("--manifest")
+            .arg(app.manifest())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(!output.status.success(), "built:\n{stderr}");
+        stderr
+    };
+    let stderr = build();
     let expected = format!(
         "{}:2:1: error: package `ujson` has no pure-Python wheel: it contains native code: \
          PyPI has only wheels built for particular platforms (ujson-5.11.0-",
@@ -91,4 +96,16 @@ fn a_package_with_native_code_is_refused_at_build_time_with_its_name_and_line() 
         !app.manifest().parent().unwrap().join("app.wasm").exists(),
         "a component was written"
     );
+
+    // A pure-Python package pinned to a version that does not exist: the latest are named.
+    std::fs::write(folder.join("requirements.txt"), "python-dateutil==9.9.9\n").unwrap();
+    let stderr = build();
+    let expected = format!(
+        "{}:1:1: error: no version of package `python-dateutil` with a pure-Python wheel \
+         matches `python-dateutil==9.9.9`",
+        folder.join("requirements.txt").display()
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+    assert!(stderr.contains("such as the latest: "), "{stderr}");
+    assert!(stderr.contains("4.0.0"), "{stderr}");
 }

@@ -197,6 +197,16 @@ fn explain_failure(pip: &Path, requirements: &[Requirement], stderr: &str) -> St
         Some(parent) => format!("package `{name}` (required by `{parent}`)"),
         None => format!("package `{name}`"),
     };
+    if let Some(versions) = &missing.pure_versions {
+        // pip lists them oldest first: the latest few are the ones to pin.
+        let versions: Vec<&str> = versions.split(", ").collect();
+        let latest = versions[versions.len().saturating_sub(5)..].join(", ");
+        return format!(
+            "{written}: error: no version of {who} with a pure-Python wheel matches `{}`\n  \
+             hint: pin one that has one, such as the latest: {latest}",
+            missing.requirement
+        );
+    }
     let why = match native_wheel(pip, &missing.requirement) {
         Some(wheel) => format!(
             "it contains native code: PyPI has only wheels built for particular platforms \
@@ -217,6 +227,8 @@ fn explain_failure(pip: &Path, requirements: &[Requirement], stderr: &str) -> St
 struct Unavailable {
     requirement: String,
     required_by: Option<String>,
+    /// The versions that have a pure-Python wheel, when there are any.
+    pure_versions: Option<String>,
 }
 
 /// From pip's `Could not find a version that satisfies the requirement X (from Y) (from
@@ -232,9 +244,15 @@ fn unavailable(stderr: &str) -> Option<Unavailable> {
         .filter(|_| !rest.starts_with("from versions"))
         .and_then(|from| from.split_once(')'))
         .map(|(parent, _)| parent.trim().to_owned());
+    let pure_versions = line
+        .rsplit_once("(from versions: ")
+        .and_then(|(_, versions)| versions.strip_suffix(')'))
+        .filter(|versions| *versions != "none")
+        .map(str::to_owned);
     Some(Unavailable {
         requirement: requirement.trim().to_owned(),
         required_by,
+        pure_versions,
     })
 }
 
@@ -340,19 +358,26 @@ mod tests {
         let table = [
             (
                 "ERROR: Could not find a version that satisfies the requirement ujson==5.10.0 (from versions: none)\nERROR: No matching distribution found for ujson==5.10.0\n",
-                Some(("ujson==5.10.0", None)),
+                Some(("ujson==5.10.0", None, None)),
             ),
             (
                 "ERROR: Could not find a version that satisfies the requirement MarkupSafe>=2.0 (from jinja2) (from versions: none)\n",
-                Some(("MarkupSafe>=2.0", Some("jinja2"))),
+                Some(("MarkupSafe>=2.0", Some("jinja2"), None)),
+            ),
+            (
+                "ERROR: Could not find a version that satisfies the requirement six==9.0 (from versions: 1.16.0, 1.17.0)\n",
+                Some(("six==9.0", None, Some("1.16.0, 1.17.0"))),
             ),
             ("ERROR: network is down\n", None),
         ];
         for (stderr, expected) in table {
-            let expected = expected.map(|(requirement, by): (&str, Option<&str>)| Unavailable {
-                requirement: requirement.into(),
-                required_by: by.map(str::to_owned),
-            });
+            let expected = expected.map(
+                |(requirement, by, versions): (&str, Option<&str>, Option<&str>)| Unavailable {
+                    requirement: requirement.into(),
+                    required_by: by.map(str::to_owned),
+                    pure_versions: versions.map(str::to_owned),
+                },
+            );
             assert_eq!(unavailable(stderr), expected, "{stderr}");
         }
     }
