@@ -35,6 +35,12 @@ api_key = "${EDGEWAY_API_KEY:-edgeway-demo-key-0001}"
 include-path-regex = "^/echo/"
 checks.use_after_free.enabled = false
 checks.ensure_resource_availability.enabled = false
+
+# /py/date/:text answers 400 when it reads no date in a text: no schema can say which texts
+# are dates, so a schema-valid text may be refused.
+[[operations]]
+include-path-regex = "^/py/date/"
+checks.positive_data_acceptance.enabled = false
 TOML
 
 exec "$TESTER" --config-file "$CONFIG" run "$URL/openapi.json" \
