@@ -12,6 +12,7 @@ pub mod soak;
 mod temp_repo;
 pub mod todo_load;
 pub mod tokens;
+pub mod upstream;
 
 pub use greet_app::GreetApp;
 pub use http::{Answer, Response, concurrently, exchange, get, read_response, request, send_raw};

@@ -131,6 +131,12 @@ checks.not_a_server_error.enabled = false
 [[operations]]
 include-path-regex = "^/(todos|convert)"
 checks.positive_data_acceptance.enabled = false
+
+# The outbound relays call the URL their query names, which the document leaves undescribed:
+# without one they answer 400 (tests/tests/outbound.rs calls them).
+[[operations]]
+include-path-regex = "^/relay/"
+checks.positive_data_acceptance.enabled = false
 "#
     );
     conformance(test_app(), "test-app", &config);

@@ -2,8 +2,8 @@
 //!
 //! Each adapter (`components/adapters`) is built once and holds a fixed region that its
 //! `isolation-grant` crate reads at run time: [`MARKER`], a little-endian `u32` length, then
-//! that many bytes of UTF-8, the handler's name and each granted variable on a line of its
-//! own. Composing an adapter for a handler fills the region in. The bytes of a core module's
+//! that many bytes of UTF-8, the handler's name and each granted entry (a variable or an
+//! outbound host) on a line of its own. Composing an adapter for a handler fills the region in. The bytes of a core module's
 //! data segment appear unchanged in the component that embeds it, and the region keeps its
 //! size, so filling it changes nothing else in the binary.
 //!
@@ -31,21 +31,18 @@ pub enum GrantError {
     LineBreak(String),
 }
 
-/// The adapter `wasm` with its region holding `handler`'s grant of `variables`.
-pub fn write_grant(
-    wasm: &[u8],
-    handler: &str,
-    variables: &[String],
-) -> Result<Vec<u8>, GrantError> {
+/// The adapter `wasm` with its region holding `handler`'s grant of `entries` (variables or
+/// outbound hosts).
+pub fn write_grant(wasm: &[u8], handler: &str, entries: &[String]) -> Result<Vec<u8>, GrantError> {
     let mut text = String::from(handler);
-    for name in std::iter::once(handler).chain(variables.iter().map(String::as_str)) {
+    for name in std::iter::once(handler).chain(entries.iter().map(String::as_str)) {
         if name.contains(['\n', '\r']) {
             return Err(GrantError::LineBreak(name.to_owned()));
         }
     }
-    for variable in variables {
+    for entry in entries {
         text.push('\n');
-        text.push_str(variable);
+        text.push_str(entry);
     }
     let room = REGION_SIZE - MARKER.len() - 4;
     if text.len() > room {

@@ -1,15 +1,16 @@
 //! Isolation adapters: composed between the host and each handler that imports
-//! `wasi:keyvalue` or `wasi:config`, so that no handler reaches another's keys or the
-//! gateway's variables.
+//! `wasi:keyvalue`, `wasi:config` or `wasi:http/outgoing-handler`, so that no handler reaches
+//! another's keys, the gateway's variables, or a host granted only to another.
 //!
 //! The gateway and every handler are composed into one component, and an import the graph
 //! leaves open becomes one import of that component: without adapters, every handler would
 //! share the gateway's store (and read or overwrite any key, rate-limit counters included)
 //! and its variables (API keys, JWT secrets). With them, a handler's `wasi:keyvalue` imports
 //! are wired to its own instance of the key-value adapter, which prefixes its keys with
-//! `<handler>/`, and its `wasi:config` import to its own instance of the config adapter,
-//! which answers only the variables granted to it. Each adapter instance costs one linear
-//! memory.
+//! `<handler>/`, its `wasi:config` import to its own instance of the config adapter,
+//! which answers only the variables granted to it, and its `wasi:http/outgoing-handler`
+//! import to its own instance of the outbound adapter, which sends requests only to the hosts
+//! granted to it. Each adapter instance costs one linear memory.
 use wac_graph::{CompositionGraph, NodeId, PackageId};
 
 use crate::compose::{register, wiring};
@@ -24,66 +25,97 @@ pub struct Isolation<'a> {
     /// The config adapter (`components/adapters/config`), for handlers that import
     /// `wasi:config`.
     pub config: Option<&'a [u8]>,
-    /// The variables each handler may read; a handler not listed may read none.
+    /// The outbound HTTP adapter (`components/adapters/outbound-http`), for handlers that
+    /// import `wasi:http/outgoing-handler`.
+    pub outbound_http: Option<&'a [u8]>,
+    /// What each handler is given; a handler not listed is given nothing.
     pub grants: &'a [Grant<'a>],
 }
 
-/// The variables one handler may read.
+/// What one handler is given.
 #[derive(Debug, Clone, Copy)]
 pub struct Grant<'a> {
     /// The handler's name.
     pub handler: &'a str,
-    /// The names of its variables.
+    /// The names of the variables it may read.
     pub variables: &'a [String],
+    /// The hosts it may call, in Spin's `allowed_outbound_hosts` syntax.
+    pub outbound_hosts: &'a [String],
 }
 
-/// The interfaces an adapter stands in for, by package prefix.
+/// Which adapters a handler needs, from its imports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IsolationNeeds {
+    /// It imports `wasi:keyvalue`.
+    pub key_value: bool,
+    /// It imports `wasi:config`.
+    pub config: bool,
+    /// It imports `wasi:http/outgoing-handler`.
+    pub outbound_http: bool,
+}
+
+/// The interfaces an adapter stands in for, by prefix of their names.
 struct Adapter<'a> {
-    /// `wasi:keyvalue/` or `wasi:config/`.
+    /// `wasi:keyvalue/`, `wasi:config/` or `wasi:http/outgoing-handler`.
     prefix: &'static str,
     /// How errors name it.
     label: &'static str,
     wasm: Option<&'a [u8]>,
+    /// What of a handler's grant it is given.
+    entries: fn(&Grant<'a>) -> &'a [String],
+    /// Whether a handler given none of those may still import the interfaces.
+    empty_allowed: bool,
 }
 
-impl Isolation<'_> {
-    fn adapters(&self) -> [Adapter<'_>; 2] {
+const KEY_VALUE: &str = "wasi:keyvalue/";
+const CONFIG: &str = "wasi:config/";
+const OUTGOING_HANDLER: &str = "wasi:http/outgoing-handler";
+
+impl<'a> Isolation<'a> {
+    fn adapters(&self) -> [Adapter<'a>; 3] {
         [
             Adapter {
-                prefix: "wasi:keyvalue/",
+                prefix: KEY_VALUE,
                 label: "key-value",
                 wasm: self.key_value,
+                entries: |_| &[],
+                empty_allowed: true,
             },
             Adapter {
-                prefix: "wasi:config/",
+                prefix: CONFIG,
                 label: "config",
                 wasm: self.config,
+                entries: |grant| grant.variables,
+                empty_allowed: true,
+            },
+            Adapter {
+                prefix: OUTGOING_HANDLER,
+                label: "outbound HTTP",
+                wasm: self.outbound_http,
+                entries: |grant| grant.outbound_hosts,
+                empty_allowed: false,
             },
         ]
     }
 
-    fn variables(&self, handler: &str) -> &[String] {
-        self.grants
-            .iter()
-            .find(|grant| grant.handler == handler)
-            .map_or(&[], |grant| grant.variables)
+    fn grant(&self, handler: &str) -> Option<&Grant<'a>> {
+        self.grants.iter().find(|grant| grant.handler == handler)
     }
 }
 
-/// Which interfaces of `imports` need an adapter: `(key-value, config)`.
-pub fn needs_isolation<'a>(imports: impl IntoIterator<Item = &'a str>) -> (bool, bool) {
+/// Which adapters a component with `imports` needs.
+pub fn needs_isolation<'a>(imports: impl IntoIterator<Item = &'a str>) -> IsolationNeeds {
     imports
         .into_iter()
-        .fold((false, false), |(kv, config), name| {
-            (
-                kv || name.starts_with("wasi:keyvalue/"),
-                config || name.starts_with("wasi:config/"),
-            )
+        .fold(IsolationNeeds::default(), |needs, name| IsolationNeeds {
+            key_value: needs.key_value || name.starts_with(KEY_VALUE),
+            config: needs.config || name.starts_with(CONFIG),
+            outbound_http: needs.outbound_http || name.starts_with(OUTGOING_HANDLER),
         })
 }
 
-/// Wires the `wasi:keyvalue` and `wasi:config` imports of the handler `name` (instance
-/// `instance` of `package`) to adapter instances of its own.
+/// Wires the `wasi:keyvalue`, `wasi:config` and `wasi:http/outgoing-handler` imports of the
+/// handler `name` (instance `instance` of `package`) to adapter instances of its own.
 pub(crate) fn isolate(
     graph: &mut CompositionGraph,
     isolation: &Isolation<'_>,
@@ -105,6 +137,13 @@ pub(crate) fn isolate(
         if imports.is_empty() {
             continue;
         }
+        let entries = isolation.grant(name).map_or(&[][..], adapter.entries);
+        if entries.is_empty() && !adapter.empty_allowed {
+            return Err(refuse(format!(
+                "it imports {}, and is granted no outbound hosts; list the hosts it calls in its `allowed_outbound_hosts`",
+                imports.join(", ")
+            )));
+        }
         let Some(wasm) = adapter.wasm else {
             return Err(refuse(format!(
                 "it imports {}, and no {} adapter was given to isolate it",
@@ -112,11 +151,10 @@ pub(crate) fn isolate(
                 adapter.label
             )));
         };
-        let granted = write_grant(wasm, name, isolation.variables(name))
-            .map_err(|e| refuse(e.to_string()))?;
+        let granted = write_grant(wasm, name, entries).map_err(|e| refuse(e.to_string()))?;
         let adapter_package = register(
             graph,
-            &format!("edgeway:{}-adapter-{name}", adapter.label),
+            &format!("edgeway:{}-adapter-{name}", adapter.label.replace(' ', "-")),
             &granted,
         )?;
         let exports = &graph.types()[graph[adapter_package].ty()].exports;

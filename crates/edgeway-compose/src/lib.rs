@@ -17,7 +17,7 @@ mod isolate;
 pub use compose::{ComposeError, Handler, compose, compose_isolated};
 pub use grant::{GrantError, MARKER, REGION_SIZE, write_grant};
 pub use inspect::{InspectError, Inspection, inspect};
-pub use isolate::{Grant, Isolation, needs_isolation};
+pub use isolate::{Grant, Isolation, IsolationNeeds, needs_isolation};
 
 /// The contract interface every handler that serves routes exports.
 pub const CONTRACT: &str = "edgeway:gateway/handler@0.1.0";

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
+use edgeway_outbound::AllowedHosts;
 use wasmtime::component::{Component, Linker};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
@@ -246,6 +247,10 @@ impl Builder {
             let shared = Shared {
                 key_value: Arc::new(self.stores.for_component(&app.key_value_stores)),
                 variables: Arc::new(app.variables.clone()),
+                outbound: Arc::new(
+                    AllowedHosts::parse(&app.allowed_outbound_hosts)
+                        .expect("checked by HostConfig::check"),
+                ),
                 log_format: self.config.log_format,
             };
             let config = &self.config;

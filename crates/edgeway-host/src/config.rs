@@ -5,6 +5,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use edgeway_outbound::AllowedHosts;
+
 use crate::access_log::LogFormat;
 use crate::error::HostError;
 use crate::key_value::KeyValueBackend;
@@ -46,6 +48,10 @@ pub struct AppComponent {
     /// `wasi:config/store` returns them. Names follow Spin's rules: lowercase letters,
     /// digits and single underscores, starting with a letter.
     pub variables: BTreeMap<String, String>,
+    /// The hosts `wasi:http/outgoing-handler` may reach (spin.toml `allowed_outbound_hosts`,
+    /// Spin's syntax, e.g. `https://api.example.com`, `http://127.0.0.1:*`); a request to any
+    /// other gets `HTTP-request-denied`, as on Spin. Default: none.
+    pub allowed_outbound_hosts: Vec<String>,
 }
 
 impl AppComponent {
@@ -57,6 +63,7 @@ impl AppComponent {
             redis_subscriptions: Vec::new(),
             key_value_stores: Vec::new(),
             variables: BTreeMap::new(),
+            allowed_outbound_hosts: Vec::new(),
         }
     }
 }
@@ -186,6 +193,9 @@ impl HostConfig {
                         &format!("has the invalid label {label:?}: {problem}"),
                     );
                 }
+            }
+            if let Err((_, problem)) = AllowedHosts::parse(&app.allowed_outbound_hosts) {
+                return invalid("allowed_outbound_hosts", &problem.to_string());
             }
             for name in app.variables.keys() {
                 if let Err(problem) = check_variable_name(name) {

@@ -4,18 +4,22 @@
 //! How a request travels (each step in its own module):
 //!
 //! 1. [`Host::bind`] builds the engine the way Spin does (pooling allocator
-//!    with Spin's limits, including at most 32 linear memories per component;
-//!    epoch interruption; copy-on-write memory images), loads the compiled
+//!    with Spin's limits, including at most 32 linear memories per component,
+//!    sized and kept warm by [`HostConfig::pool`]; epoch interruption;
+//!    copy-on-write memory images), loads the compiled
 //!    component from the cache or compiles it, links WASI 0.2, `wasi:http`
 //!    and Spin's `wasi:keyvalue` (SQLite files under
 //!    [`HostConfig::key_value_dir`]) and `wasi:config` (the resolved
-//!    [`AppComponent::variables`]), pre-instantiates, and binds the socket
-//!    (`engine`, `cache`, `state`, `key_value`, `config_store`).
+//!    [`AppComponent::variables`]), lets `wasi:http/outgoing-handler` reach the
+//!    [`AppComponent::allowed_outbound_hosts`] only, pre-instantiates, and binds the
+//!    socket (`engine`, `cache`, `state`, `key_value`, `config_store`, `outbound`).
 //! 2. [`Host::serve`] accepts connections, one task each, at most
 //!    [`HostConfig::max_connections`] at once (a `503` beyond), and closes a connection
 //!    whose client takes longer than [`HostConfig::header_timeout`] to send a request head
 //!    (`serve`, `connection`). A [`Reloader`] from [`Host::reloader`] swaps the app
 //!    for a new build meanwhile; each request runs on the app it was dispatched to (`app`).
+//!    An idle host moves the app onto a fresh pool and gives the old one's memory back
+//!    (`idle`, `pool`).
 //! 3. A request with more than one `Host` header gets `400`, as RFC 9112 asks;
 //!    `/.well-known/spin/health` is answered by the host; the most specific
 //!    trigger route of the app's components (one for a composed app, several
@@ -57,6 +61,7 @@ mod idle;
 mod instance;
 mod key_value;
 mod load_progress;
+mod outbound;
 mod pool;
 mod problem;
 mod redis_trigger;

@@ -1,20 +1,21 @@
 //! Per-instance host state (the `T` of `Store<T>`), the linker, and what the
-//! component may reach: what Spin gives a component that declares no files,
-//! environment or outbound hosts, plus its declared key-value stores and its
-//! variables.
+//! component may reach: what Spin gives a component that declares no files or
+//! environment, plus its declared key-value stores, variables and outbound hosts.
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use edgeway_outbound::AllowedHosts;
 use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
-use wasmtime_wasi_http::{WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::access_log::LogFormat;
 use crate::config_store::{self, ConfigView, Variables};
 use crate::guest_output::{CurrentRequest, GuestOutput, RequestId};
 use crate::key_value::{self, KeyValueStores, KeyValueView};
+use crate::outbound::OutboundPolicy;
 
 /// What all instances of the component share.
 #[derive(Clone)]
@@ -23,6 +24,8 @@ pub(crate) struct Shared {
     pub(crate) key_value: Arc<KeyValueStores>,
     /// The resolved variables behind `wasi:config`.
     pub(crate) variables: Arc<Variables>,
+    /// The hosts `wasi:http/outgoing-handler` may reach.
+    pub(crate) outbound: Arc<AllowedHosts>,
     /// How guest output shows the gateway's access-log lines.
     pub(crate) log_format: LogFormat,
 }
@@ -110,6 +113,7 @@ pub(crate) fn new_store(
         wasi,
         http: WasiHttpCtx::new(),
         hooks: OutboundPolicy {
+            allowed: shared.outbound.clone(),
             current: current.clone(),
         },
         limits: StoreLimitsBuilder::new()
@@ -139,36 +143,4 @@ pub(crate) fn new_store(
 pub(crate) fn begin_request(store: &mut Store<StoreData>, deadline: Instant) {
     store.data_mut().deadline = deadline;
     store.set_epoch_deadline(1);
-}
-
-/// Outbound HTTP as Spin allows it for a component without
-/// `allowed_outbound_hosts`: denied, with a note in the log.
-struct OutboundPolicy {
-    current: CurrentRequest,
-}
-
-impl WasiHttpHooks for OutboundPolicy {
-    fn send_request(
-        &mut self,
-        request: http::Request<WasiBody>,
-        _options: Option<wasmtime_wasi_http::RequestOptions>,
-        _fut: Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
-    ) -> Box<
-        dyn Future<
-                Output = Result<
-                    (
-                        http::Response<WasiBody>,
-                        Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
-                    ),
-                    wasmtime_wasi_http::Error,
-                >,
-            > + Send,
-    > {
-        eprintln!(
-            "{}outbound HTTP request to {} denied: this host allows no outbound hosts",
-            self.current.prefix(),
-            request.uri()
-        );
-        Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
-    }
 }

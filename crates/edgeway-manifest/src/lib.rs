@@ -24,6 +24,7 @@ mod gateway_source;
 mod grants;
 mod load;
 mod model;
+mod outbound;
 mod policies;
 mod routes;
 pub mod split;

@@ -64,6 +64,8 @@ struct RawComponent {
     #[serde(default)]
     key_value_stores: Vec<String>,
     #[serde(default)]
+    allowed_outbound_hosts: Vec<String>,
+    #[serde(default)]
     variables: IndexMap<String, toml::Value>,
     #[serde(default)]
     tool: RawTools,
@@ -101,6 +103,9 @@ struct RawHandler {
     /// The variables the handler may read (checked in `grants`).
     #[serde(default)]
     variables: Vec<String>,
+    /// The hosts the handler may call (checked in `outbound`).
+    #[serde(default)]
+    allowed_outbound_hosts: Vec<Spanned<String>>,
 }
 
 impl Manifest {
@@ -160,7 +165,11 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
             let span = component.span();
             let component = component.into_inner();
             let edgeway = component.tool.edgeway?;
-            let capabilities = (component.key_value_stores, component.variables);
+            let capabilities = (
+                component.key_value_stores,
+                component.variables,
+                component.allowed_outbound_hosts,
+            );
             Some((id, span, component.source, capabilities, edgeway))
         })
         .collect::<Vec<_>>();
@@ -176,7 +185,7 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
         );
         return None;
     }
-    let (component_id, span, source, (stores, component_variables), edgeway) =
+    let (component_id, span, source, (stores, component_variables, outbound_hosts), edgeway) =
         edgeway_components.remove(0);
     let variables = check_variables(checker, raw.variables, component_variables, span.start);
     let variable_names: Vec<String> = variables
@@ -211,6 +220,7 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
         .to_owned();
     let handlers = check_handlers(checker, edgeway.handlers);
     crate::grants::check_granted_variables(checker, &handlers, &variable_names, &component_id);
+    crate::outbound::check_component_allows(checker, &handlers, &outbound_hosts, &component_id);
     if handlers.is_empty() && checker.found.is_empty() {
         checker.error(
             span.start,
@@ -267,6 +277,7 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
         api_key: None,
         jwt: None,
         key_value_stores: stores.clone(),
+        allowed_outbound_hosts: outbound_hosts,
         variables,
         api,
         events,
@@ -432,12 +443,18 @@ fn check_handlers(
         });
         let location = checker.location(offset);
         let variables = handler.get_ref().variables.clone();
+        let allowed_outbound_hosts = crate::outbound::check_handler_hosts(
+            checker,
+            &name,
+            &handler.get_ref().allowed_outbound_hosts,
+        );
         handlers.push(Handler {
             name,
             path,
             language,
             location,
             variables,
+            allowed_outbound_hosts,
         });
     }
     handlers

@@ -35,6 +35,8 @@ pub struct Manifest {
     pub jwt: Option<JwtSettings>,
     /// The key-value stores the component may open (`key_value_stores`).
     pub key_value_stores: Vec<String>,
+    /// The hosts the component may call (`allowed_outbound_hosts`), as written.
+    pub allowed_outbound_hosts: Vec<String>,
     /// The app's variables and the component's templates over them.
     pub variables: crate::Variables,
     /// How the API is described, and where the gateway serves the description.
@@ -57,6 +59,9 @@ pub struct Handler {
     pub location: Location,
     /// The variables it may read through `wasi:config` (`variables = [...]`); no others.
     pub variables: Vec<String>,
+    /// The hosts it may call through `wasi:http/outgoing-handler`
+    /// (`allowed_outbound_hosts = [...]`, Spin's syntax); no others.
+    pub allowed_outbound_hosts: Vec<String>,
 }
 
 /// The languages a handler can be written in.

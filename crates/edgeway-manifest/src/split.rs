@@ -64,8 +64,9 @@ pub struct GroupCapabilities {
     pub key_value_stores: Vec<String>,
     /// The names of the component's variables (their templates are the app's).
     pub variables: Vec<String>,
-    /// Whether it keeps the app's `allowed_outbound_hosts`.
-    pub outbound_http: bool,
+    /// `allowed_outbound_hosts`: the hosts granted to its handlers that call out, and no
+    /// others.
+    pub allowed_outbound_hosts: Vec<String>,
 }
 
 /// A pattern's identity for Spin: its segments with parameter names dropped.
@@ -260,10 +261,20 @@ impl Group {
             .map(|(name, _)| name.clone())
             .filter(|name| handler_needs.variables || wanted.contains(&name.as_str()))
             .collect();
+        let mut allowed_outbound_hosts: Vec<String> = Vec::new();
+        for handler in &manifest.handlers {
+            if self.handlers.contains(&handler.name) && needs(&handler.name).outbound_http {
+                for host in &handler.allowed_outbound_hosts {
+                    if !allowed_outbound_hosts.contains(host) {
+                        allowed_outbound_hosts.push(host.clone());
+                    }
+                }
+            }
+        }
         GroupCapabilities {
             key_value_stores,
             variables,
-            outbound_http: handler_needs.outbound_http,
+            allowed_outbound_hosts,
         }
     }
 }
@@ -426,7 +437,7 @@ mod tests {
 
     #[test]
     fn capabilities_follow_policies_and_imports() {
-        let manifest = manifest(
+        let mut manifest = manifest(
             &["open", "keyed", "stateful"],
             &[
                 r#""GET /open" = "open""#,
@@ -434,6 +445,10 @@ mod tests {
                 r#""GET /state" = "stateful""#,
             ],
         );
+        // Granted to a handler that does not call out (`open`): not listed.
+        for (handler, host) in [(0, "https://open.example"), (2, "http://127.0.0.1:*")] {
+            manifest.handlers[handler].allowed_outbound_hosts = vec![host.into()];
+        }
         let plan = plan(&manifest);
         let needs = |handler: &str| HandlerNeeds {
             key_value: handler == "stateful",
@@ -449,12 +464,12 @@ mod tests {
         let keyed = GroupCapabilities {
             key_value_stores: vec!["default".into()],
             variables: vec!["keys".into()],
-            outbound_http: false,
+            allowed_outbound_hosts: Vec::new(),
         };
         let stateful = GroupCapabilities {
             key_value_stores: vec!["default".into()],
             variables: Vec::new(),
-            outbound_http: true,
+            allowed_outbound_hosts: vec!["http://127.0.0.1:*".into()],
         };
         assert_eq!(got, [none, keyed, stateful]);
         assert_eq!(

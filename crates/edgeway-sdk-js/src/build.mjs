@@ -1,6 +1,6 @@
 // Builds a JavaScript handler folder into a component of the `http-handler`,
-// `event-handler` or `http-event-handler` world, with componentize-js's API (never its AOT
-// option, which downloads a tool):
+// `event-handler` or `http-event-handler` world (with an `outbound-` prefix: with `fetch`),
+// with componentize-js's API (never its AOT option, which downloads a tool):
 //
 //   node build.mjs <tools dir> <handler dir> <wit dir> <world> <output.wasm> [<node_modules>]
 //
@@ -25,13 +25,17 @@ if (!output) {
   process.exit(2);
 }
 
+// An `outbound-` world is its plain one plus outbound HTTP, which the runtime's `fetch` brings
+// itself (StarlingMonkey's `http` feature, importing wasi:http@0.2.10 as wit/ does).
+const outbound = world.startsWith("outbound-");
+const baseWorld = outbound ? world.slice("outbound-".length) : world;
 const EXPORTS = {
   "http-handler": ["handler"],
   "event-handler": ["events"],
   "http-event-handler": ["handler", "events"],
-}[world];
+}[baseWorld];
 if (!EXPORTS) {
-  console.error(`unknown world ${JSON.stringify(world)}: http-handler, event-handler or http-event-handler`);
+  console.error(`unknown world ${JSON.stringify(world)}: [outbound-]http-handler, event-handler or http-event-handler`);
   process.exit(2);
 }
 
@@ -52,9 +56,9 @@ try {
   const { component } = await build({
     sourcePath: join(work, "bundle.js"),
     witPath: witDir,
-    worldName: world,
-    // No outgoing HTTP from handlers: fewer imports, a smaller instance.
-    disableFeatures: ["http", "fetch-event"],
+    worldName: baseWorld,
+    // Outgoing HTTP only for a handler granted hosts: fewer imports, a smaller instance.
+    disableFeatures: outbound ? ["fetch-event"] : ["http", "fetch-event"],
   });
   await writeFile(output, component);
 } finally {

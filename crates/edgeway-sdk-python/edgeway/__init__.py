@@ -30,6 +30,9 @@ the dead letters. Deliveries are at least once, so use `event.id` to skip an eve
 before. `[tool.edgeway] events = "module:function"` in pyproject.toml names another function.
 The events function is never taken for the request function.
 
+`edgeway.fetch(url, timeout=...)` calls another host (one granted to the handler in
+spin.toml) and returns its answer; see `edgeway._fetch`.
+
 This module is pure Python: `edgeway_entry` binds it to the WIT contract when
 `edgeway build` turns the handler into a component with componentize-py.
 """
@@ -48,6 +51,9 @@ __all__ = [
     "Response",
     "call",
     "call_event",
+    "fetch",
+    "FetchError",
+    "FetchResponse",
     "load",
     "load_events",
 ]
@@ -365,3 +371,7 @@ def load_events(module_name, function_name=None):
             "[tool.edgeway] in pyproject.toml"
         )
     return function
+
+
+# Outbound HTTP (`edgeway.fetch`); imported last, as it builds on `Problem`.
+from ._fetch import FetchError, FetchResponse, fetch  # noqa: E402

@@ -37,6 +37,7 @@
 
 #[cfg(feature = "events")]
 mod events;
+pub mod fetch;
 mod http;
 
 /// The bindings of the widest world, `stateful-event-handler`: every type of the contract.
@@ -49,6 +50,17 @@ pub mod bindings {
         world: "stateful-event-handler",
         pub_export_macro: true,
         default_bindings_module: "edgeway_sdk::bindings",
+        generate_all,
+    });
+}
+
+/// The `wasi:http@0.2.10` client interfaces [`fetch`] is built on (world `outbound-http`). A
+/// component imports them only if it sends requests.
+#[allow(missing_docs)]
+mod wasi_http {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "outbound-http",
         generate_all,
     });
 }

@@ -194,15 +194,24 @@ pub fn composed_handler<'a>(manifest: &Manifest, name: &'a str, wasm: &'a [u8]) 
     }
 }
 
-/// The world of wit/ a Python or JavaScript handler is built for.
-fn world_of(manifest: &Manifest, name: &str) -> &'static str {
-    match (
+/// The world of wit/ a Python or JavaScript handler is built for: what it exports, and
+/// `outbound-` when it is granted hosts to call.
+fn world_of(manifest: &Manifest, name: &str) -> String {
+    let world = match (
         manifest.serves_http(name),
         manifest.events.is_subscriber(name),
     ) {
         (true, true) => "http-event-handler",
         (false, true) => "event-handler",
         _ => "http-handler",
+    };
+    let outbound = manifest
+        .handler_index(name)
+        .is_some_and(|i| !manifest.handlers[i].allowed_outbound_hosts.is_empty());
+    if outbound {
+        format!("outbound-{world}")
+    } else {
+        world.to_owned()
     }
 }
 
@@ -213,7 +222,7 @@ pub fn compose_checked(
     gateway_wasm: &[u8],
     handlers: &[Handler<'_>],
 ) -> anyhow::Result<Vec<u8>> {
-    // Each handler's key-value and config imports go through adapters of its own.
+    // Each handler's key-value, config and outbound HTTP imports go through adapters of its own.
     let adapters = isolation_adapters(manifest, handlers)?;
     let grants: Vec<edgeway_compose::Grant<'_>> = manifest
         .handlers
@@ -221,11 +230,13 @@ pub fn compose_checked(
         .map(|h| edgeway_compose::Grant {
             handler: &h.name,
             variables: &h.variables,
+            outbound_hosts: &h.allowed_outbound_hosts,
         })
         .collect();
     let isolation = edgeway_compose::Isolation {
         key_value: adapters[0].as_deref(),
         config: adapters[1].as_deref(),
+        outbound_http: adapters[2].as_deref(),
         grants: &grants,
     };
     edgeway_compose::compose_isolated(gateway_wasm, handlers, &isolation).map_err(|error| match &error {
@@ -240,8 +251,8 @@ pub fn compose_checked(
             }
             ComposeError::MissingContract { name, .. } => {
                 let handler = &manifest.handlers[manifest.handler_index(name).unwrap_or_default()];
-                let hint = match world_of(manifest, name) {
-                    "http-handler" => "build it against the `http-handler` world of wit/handler.wit (edgeway-sdk does)".to_owned(),
+                let hint = match world_of(manifest, name).as_str() {
+                    world @ ("http-handler" | "outbound-http-handler") => format!("build it against the `{world}` world of wit/handler.wit (edgeway-sdk does)"),
                     world => format!("it receives events: build it against the `{world}` world of wit/events.wit (edgeway-sdk's `events` feature does)"),
                 };
                 anyhow!(ManifestError::Invalid(vec![Diagnostic {
@@ -254,24 +265,29 @@ pub fn compose_checked(
         })
 }
 
-/// The isolation adapters' crates in the components workspace: key-value, then config.
-const ISOLATION_PACKAGES: [&str; 2] = ["key-value-namespace", "config-grant"];
+/// The isolation adapters' crates in the components workspace: key-value, config, outbound
+/// HTTP.
+const ISOLATION_PACKAGES: [&str; 3] =
+    ["key-value-namespace", "config-grant", "outbound-http-grant"];
 
-/// The isolation adapters the handlers need (`[key-value, config]`), built in the components
-/// workspace (the first Rust handler's, or `components/` beside the manifest).
+/// The isolation adapters the handlers need (`[key-value, config, outbound HTTP]`), built in
+/// the components workspace (the first Rust handler's, or `components/` beside the manifest).
 fn isolation_adapters(
     manifest: &Manifest,
     handlers: &[Handler<'_>],
-) -> anyhow::Result<[Option<Vec<u8>>; 2]> {
-    let mut needed = [false; 2];
+) -> anyhow::Result<[Option<Vec<u8>>; 3]> {
+    let mut needed = [false; 3];
     for handler in handlers {
         let inspection = inspect(handler.wasm)?;
-        let (kv, config) =
-            edgeway_compose::needs_isolation(inspection.imports.iter().map(String::as_str));
-        needed = [needed[0] || kv, needed[1] || config];
+        let needs = edgeway_compose::needs_isolation(inspection.imports.iter().map(String::as_str));
+        needed = [
+            needed[0] || needs.key_value,
+            needed[1] || needs.config,
+            needed[2] || needs.outbound_http,
+        ];
     }
-    if needed == [false; 2] {
-        return Ok([None, None]);
+    if needed == [false; 3] {
+        return Ok([None, None, None]);
     }
     let dir = manifest.dir();
     let folder = manifest
@@ -301,7 +317,8 @@ fn isolation_adapters(
             std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
         Ok(Some(wasm))
     };
-    Ok([read(&packages[0])?, read(&packages[1])?])
+    let [key_value, config, outbound_http] = [0, 1, 2].map(|i| read(&packages[i]));
+    Ok([key_value?, config?, outbound_http?])
 }
 
 /// Builds the Python and JavaScript handlers into `handlers/` beside the composed app, each
@@ -335,7 +352,7 @@ fn build_foreign(
             &toolchain,
             &handler.name,
             language,
-            world_of(manifest, &handler.name),
+            &world_of(manifest, &handler.name),
             &folder,
             &out_dir,
         )

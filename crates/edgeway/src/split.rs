@@ -244,7 +244,6 @@ fn spin_manifest_text(
     if original.contains_key("variables") {
         doc["variables"] = original["variables"].clone();
     }
-    let gateway = &original["component"][&manifest.component_id];
     let templates: BTreeMap<&str, &str> = manifest
         .variables
         .component
@@ -267,10 +266,9 @@ fn spin_manifest_text(
             let stores: Array = capabilities.key_value_stores.iter().collect();
             component["key_value_stores"] = value(stores);
         }
-        if capabilities.outbound_http
-            && let Some(hosts) = gateway.get("allowed_outbound_hosts")
-        {
-            component["allowed_outbound_hosts"] = hosts.clone();
+        if !capabilities.allowed_outbound_hosts.is_empty() {
+            let hosts: Array = capabilities.allowed_outbound_hosts.iter().collect();
+            component["allowed_outbound_hosts"] = value(hosts);
         }
         if !capabilities.variables.is_empty() {
             let mut variables = Table::new();
@@ -300,6 +298,8 @@ pub struct SplitComponent {
     pub key_value_stores: Vec<String>,
     /// The names of its variables.
     pub variables: Vec<String>,
+    /// Its `allowed_outbound_hosts`.
+    pub allowed_outbound_hosts: Vec<String>,
 }
 
 /// Reads a manifest written by [`build_split`].
@@ -326,13 +326,15 @@ pub fn read_split_manifest(path: &Path) -> anyhow::Result<Vec<SplitComponent>> {
             .filter(|t| t.get("component").and_then(Item::as_str) == Some(id))
             .filter_map(|t| t.get("route").and_then(Item::as_str).map(str::to_owned))
             .collect();
-        let key_value_stores = component
-            .get("key_value_stores")
-            .and_then(Item::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect();
+        let strings = |key: &str| -> Vec<String> {
+            component
+                .get(key)
+                .and_then(Item::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        };
         let variables = component
             .get("variables")
             .and_then(Item::as_table_like)
@@ -341,8 +343,9 @@ pub fn read_split_manifest(path: &Path) -> anyhow::Result<Vec<SplitComponent>> {
         read.push(SplitComponent {
             source: dir.join(source),
             routes,
-            key_value_stores,
+            key_value_stores: strings("key_value_stores"),
             variables,
+            allowed_outbound_hosts: strings("allowed_outbound_hosts"),
         });
     }
     Ok(read)

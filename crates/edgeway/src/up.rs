@@ -234,6 +234,11 @@ pub(crate) fn http_components(
             redis_subscriptions: Vec::new(),
             key_value_stores: manifest.key_value_stores.clone(),
             variables,
+            allowed_outbound_hosts: manifest
+                .allowed_outbound_hosts
+                .iter()
+                .map(|host| resolve(manifest, host))
+                .collect::<anyhow::Result<_>>()?,
         }]);
     }
     let derived = split::split_dir(manifest).join("spin.toml");
@@ -244,6 +249,7 @@ pub(crate) fn http_components(
             trigger_routes: c.routes,
             redis_subscriptions: Vec::new(),
             key_value_stores: c.key_value_stores,
+            allowed_outbound_hosts: c.allowed_outbound_hosts,
             variables: variables
                 .iter()
                 .filter(|(name, _)| c.variables.contains(name))
@@ -327,6 +333,7 @@ fn redis_components(manifest: &Manifest, app: &Path) -> anyhow::Result<Vec<AppCo
                 redis_subscriptions: vec![subscription],
                 key_value_stores: trigger.key_value_stores.clone(),
                 variables,
+                allowed_outbound_hosts: Vec::new(),
             },
         ));
     }

@@ -1,5 +1,6 @@
 """Test-only: answers with what the edgeway helper made of the request, or fails on demand
-(`/py/probe/raise`, `/py/probe/problem`); the other names pick a return form."""
+(`/py/probe/raise`, `/py/probe/problem`); `/py/probe/fetch?url=U&timeout_ms=T` calls `U` with
+`edgeway.fetch` and relays the answer; the other names pick a return form."""
 
 import edgeway
 
@@ -16,6 +17,8 @@ def probe(request):
         return b"\x00\xff"
     if what == "none":
         return None
+    if what == "fetch":
+        return _relay(request)
     return {
         "method": request.method,
         "path": request.path,
@@ -27,3 +30,16 @@ def probe(request):
         "request_id": request.context.request_id,
         "route": request.context.route,
     }
+
+
+def _relay(request):
+    url = request.query.get("url")
+    if not url:
+        raise edgeway.Problem(400, "No URL", "give the URL to call as ?url=")
+    timeout = float(request.query.get("timeout_ms", 10000)) / 1000
+    answer = edgeway.fetch(url, headers={"x-request-id": request.context.request_id},
+                           timeout=timeout)
+    headers = {"x-relayed-by": "python"}
+    if answer.getheader("content-type"):
+        headers["content-type"] = answer.getheader("content-type")
+    return edgeway.Response(answer.read(), answer.status, headers)

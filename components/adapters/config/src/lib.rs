@@ -48,7 +48,7 @@ impl store::Guest for Granted {
     /// value.
     fn get(key: String) -> Result<Option<String>, Error> {
         let grant = grant();
-        if !grant.variables.contains(&key) {
+        if !grant.entries.contains(&key) {
             return Err(Error::Upstream(format!(
                 "variable `{key}` is not given to handler `{}`; list it in the handler's `variables` in spin.toml",
                 grant.handler
@@ -63,7 +63,7 @@ impl store::Guest for Granted {
         let all = host::get_all().map_err(error)?;
         Ok(all
             .into_iter()
-            .filter(|(name, _)| grant.variables.contains(name))
+            .filter(|(name, _)| grant.entries.contains(name))
             .collect())
     }
 }

@@ -1,10 +1,11 @@
 //! The grant of one handler, as the isolation adapters read it: the handler's name (the
-//! key-value namespace) and the variables it may read.
+//! key-value namespace) and what it is given: the variables it may read (config adapter) or
+//! the hosts it may call (outbound HTTP adapter).
 //!
 //! Each adapter is built once and composed once per handler. Its grant lives in [`REGION`],
 //! a static the composer (`edgeway-compose`, `grant.rs`) finds by its marker in the built
 //! component and fills in for the handler: `MARKER`, a little-endian `u32` length, then that
-//! many bytes of UTF-8 text, the handler's name and each variable on a line of its own. The
+//! many bytes of UTF-8 text, the handler's name and each granted entry on a line of its own. The
 //! layout is the contract between the two; both sides state it.
 #![no_std]
 #![deny(missing_docs)]
@@ -44,8 +45,8 @@ const fn region() -> [u8; REGION_SIZE] {
 pub struct Grant {
     /// The handler's name.
     pub handler: String,
-    /// The variables it may read.
-    pub variables: Vec<String>,
+    /// What it is given: variable names, or outbound hosts.
+    pub entries: Vec<String>,
 }
 
 /// Reads the grant the composer wrote. Volatile reads, because the compiler sees a constant
@@ -60,6 +61,6 @@ pub fn read() -> Grant {
     let mut lines = text.lines().map(String::from);
     Grant {
         handler: lines.next().unwrap_or_default(),
-        variables: lines.filter(|line| !line.is_empty()).collect(),
+        entries: lines.filter(|line| !line.is_empty()).collect(),
     }
 }

@@ -46,6 +46,7 @@ fn a_handler_importing_config_gets_an_adapter_with_its_grant() {
     let grants = [Grant {
         handler: "snoop",
         variables: &variables,
+        outbound_hosts: &[],
     }];
     let isolation = Isolation {
         config: Some(&adapter),
@@ -102,17 +103,68 @@ fn a_handler_that_cannot_be_isolated_is_refused() {
 }
 
 #[test]
-fn handlers_without_state_or_variables_need_no_adapter() {
-    assert_eq!(needs_isolation(["wasi:http/types@0.2.6"]), (false, false));
+fn a_handler_calling_out_gets_its_hosts_or_is_refused_without_any() {
+    const OUTGOING: &str = "wasi:http/outgoing-handler@0.2.10";
+    let adapter = adapter(OUTGOING);
+    let hosts = ["http://127.0.0.1:*".to_owned()];
+    let granted = [Grant {
+        handler: "snoop",
+        variables: &[],
+        outbound_hosts: &hosts,
+    }];
+    let isolation = Isolation {
+        outbound_http: Some(&adapter),
+        grants: &granted,
+        ..Isolation::default()
+    };
+    let wasm = composed(OUTGOING, &isolation).unwrap();
+    let grant = b"snoop\nhttp://127.0.0.1:*";
+    assert!(
+        wasm.windows(grant.len()).any(|w| w == grant),
+        "the hosts are written"
+    );
+    let ungranted = Isolation {
+        grants: &[],
+        ..isolation
+    };
+    let error = composed(OUTGOING, &ungranted).unwrap_err().to_string();
+    assert!(
+        error.contains(&format!(
+            "cannot isolate handler `snoop`: it imports {OUTGOING}, and is granted no outbound hosts"
+        )),
+        "{error}"
+    );
+}
+
+#[test]
+fn handlers_without_state_variables_or_calls_need_no_adapter() {
+    let needs = |imports: &[&'static str]| needs_isolation(imports.iter().copied());
+    assert_eq!(needs(&["wasi:http/types@0.2.6"]), IsolationNeeds::default());
     assert_eq!(
-        needs_isolation([
+        needs(&[
             "wasi:keyvalue/store@0.2.0-draft2",
             "wasi:keyvalue/atomics@0.2.0-draft2"
         ]),
-        (true, false)
+        IsolationNeeds {
+            key_value: true,
+            ..IsolationNeeds::default()
+        }
     );
     assert_eq!(
-        needs_isolation([CONFIG, "wasi:io/error@0.2.6"]),
-        (false, true)
+        needs(&[CONFIG, "wasi:io/error@0.2.6"]),
+        IsolationNeeds {
+            config: true,
+            ..IsolationNeeds::default()
+        }
+    );
+    assert_eq!(
+        needs(&[
+            "wasi:http/types@0.2.10",
+            "wasi:http/outgoing-handler@0.2.10"
+        ]),
+        IsolationNeeds {
+            outbound_http: true,
+            ..IsolationNeeds::default()
+        }
     );
 }

@@ -23,10 +23,19 @@ use sha2::{Digest, Sha256};
 /// Bumped when the way handlers are built changes, so every stamp goes stale.
 const RECIPE: &str = "edgeway-languages-3";
 
-/// The worlds of wit/ a Python or JavaScript handler can target.
-pub const WORLDS: [&str; 3] = ["http-handler", "event-handler", "http-event-handler"];
+/// The worlds of wit/ a Python or JavaScript handler can target: the `outbound-` ones add the
+/// imports a handler granted `allowed_outbound_hosts` calls other hosts through.
+pub const WORLDS: [&str; 6] = [
+    "http-handler",
+    "event-handler",
+    "http-event-handler",
+    "outbound-http-handler",
+    "outbound-event-handler",
+    "outbound-http-event-handler",
+];
 
-/// A world of wit/ a Python or JavaScript handler targets: what its component exports.
+/// A world of wit/ a Python or JavaScript handler targets: what its component exports, and
+/// whether it calls other hosts. In the order of [`WORLDS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum World {
     /// `http-handler`: `handler`.
@@ -35,15 +44,28 @@ enum World {
     Events,
     /// `http-event-handler`: `handler` and `events`.
     HttpEvents,
+    /// `outbound-http-handler`: `handler`, and outbound HTTP.
+    OutboundHttp,
+    /// `outbound-event-handler`: `events`, and outbound HTTP.
+    OutboundEvents,
+    /// `outbound-http-event-handler`: `handler` and `events`, and outbound HTTP.
+    OutboundHttpEvents,
 }
 
 impl World {
+    const ALL: [World; 6] = [
+        World::Http,
+        World::Events,
+        World::HttpEvents,
+        World::OutboundHttp,
+        World::OutboundEvents,
+        World::OutboundHttpEvents,
+    ];
+
     fn parse(name: &str) -> anyhow::Result<World> {
-        match name {
-            "http-handler" => Ok(World::Http),
-            "event-handler" => Ok(World::Events),
-            "http-event-handler" => Ok(World::HttpEvents),
-            _ => bail!(
+        match WORLDS.iter().position(|world| *world == name) {
+            Some(index) => Ok(World::ALL[index]),
+            None => bail!(
                 "Python and JavaScript handlers cannot target world `{name}`; \
                  they target one of: {}",
                 WORLDS.join(", ")
@@ -52,19 +74,15 @@ impl World {
     }
 
     fn name(self) -> &'static str {
-        match self {
-            World::Http => WORLDS[0],
-            World::Events => WORLDS[1],
-            World::HttpEvents => WORLDS[2],
-        }
+        WORLDS[self as usize]
     }
 
     /// The interfaces the world exports, as wit/ names them.
     fn exports(self) -> &'static [&'static str] {
         match self {
-            World::Http => &["handler"],
-            World::Events => &["events"],
-            World::HttpEvents => &["handler", "events"],
+            World::Http | World::OutboundHttp => &["handler"],
+            World::Events | World::OutboundEvents => &["events"],
+            World::HttpEvents | World::OutboundHttpEvents => &["handler", "events"],
         }
     }
 }
