@@ -230,6 +230,28 @@ fn handler_without_the_contract_fails_at_its_manifest_line() {
 }
 
 #[test]
+fn handler_calling_out_without_a_grant_fails_at_its_manifest_line() {
+    let _guard = one_build_at_a_time();
+    // `relay` imports wasi:http/outgoing-handler (edgeway-sdk's fetch) and is granted no host.
+    let app = TempApp::new(
+        "no-grant",
+        &handler("relay", "tests/handlers/relay"),
+        "\"GET /a\" = \"greet\"\n\"GET /b\" = \"relay\"\n",
+    );
+    let (output, stderr) = app.run("build");
+    assert!(!output.status.success(), "succeeded; stderr:\n{stderr}");
+    let expected = app.diagnostic(
+        (8, 1),
+        "cannot isolate handler `relay`: it imports wasi:http/outgoing-handler@0.2.10, and is granted no outbound hosts; list the hosts it calls in its `allowed_outbound_hosts`",
+    );
+    assert!(
+        stderr.contains(&expected),
+        "expected\n{expected}\nin\n{stderr}"
+    );
+    assert!(!app.output().exists(), "wrote {}", app.output().display());
+}
+
+#[test]
 fn routes_prints_the_example_table_in_priority_order() {
     let (output, stderr) = run(&["routes"]);
     assert!(output.status.success(), "edgeway routes failed:\n{stderr}");
