@@ -46,6 +46,7 @@ greet = { path = "components/examples/greet" }   # Rust
             "crates/edgeway-sdk-js",
             "crates/edgeway-events",
             "crates/edgeway-manifest",
+            "crates/edgeway-outbound",
             "crates/edgeway-openapi",
             "crates/edgeway-router",
             "crates/edgeway-policy",
