@@ -11,4 +11,4 @@ bash scripts/install.sh
 cargo test --release --workspace
 EDGEWAY_TEST_SPLIT=1 cargo test --release -p edgeway-tests \
   --test errors --test cors --test auth --test rate_limit --test todos \
-  --test polyglot --test limits_and_logs --test concurrency
+  --test polyglot --test limits_and_logs --test concurrency --test outbound
