@@ -42,3 +42,41 @@ impl WasiHttpHooks for OutboundPolicy {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::pin::Pin;
+
+    use http_body_util::{BodyExt, Empty};
+
+    use super::*;
+
+    /// What the policy does with a request to `url` when the component allows `allowed`.
+    async fn send(allowed: &[&str], url: &str) -> Result<u16, Error> {
+        let mut policy = OutboundPolicy {
+            allowed: Arc::new(AllowedHosts::parse(allowed).unwrap()),
+            current: CurrentRequest::default(),
+        };
+        let body = Empty::new().map_err(|never| match never {}).boxed_unsync();
+        let request = http::Request::get(url).body(body).unwrap();
+        let sent = policy.send_request(request, None, Box::new(async { Ok(()) }));
+        Pin::from(sent)
+            .await
+            .map(|(response, _)| response.status().as_u16())
+    }
+
+    #[tokio::test]
+    async fn only_allowed_hosts_are_called() {
+        // Denied before any connection: nothing listens on port 1.
+        let denied = send(&["http://127.0.0.1:*"], "http://localhost:1/").await;
+        assert!(
+            matches!(denied, Err(Error::HttpRequestDenied)),
+            "{denied:?}"
+        );
+        let none = send(&[], "http://127.0.0.1:1/").await;
+        assert!(matches!(none, Err(Error::HttpRequestDenied)), "{none:?}");
+        // Allowed: the request goes out, and finds nothing listening.
+        let refused = send(&["http://127.0.0.1:*"], "http://127.0.0.1:1/").await;
+        assert!(matches!(refused, Err(Error::Connect(_))), "{refused:?}");
+    }
+}
