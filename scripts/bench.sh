@@ -80,33 +80,6 @@ SPLIT_APPS=("$GW1" "$GW10")
 if [ "$SPLIT50" = 1 ]; then SPLIT_APPS+=("$GW50"); fi
 for m in "${SPLIT_APPS[@]}"; do "$EDGEWAY" build --split --manifest "$m" 2>&1 | tail -1; done
 
-if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
-  echo "port $PORT is in use; set PORT" >&2
-  exit 1
-fi
-SERVER=
-stop() { if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; SERVER=; fi; }
-trap stop EXIT
-
-# Starts a variant (its spec, see `variants`) and waits for a 200 on its path; sets
-# STARTUP_MS, from start to first 200.
-start() { # kind, target, path, extra args...
-  local kind=$1 target=$2 path=$3 started
-  shift 3
-  started=$(date +%s%N)
-  case $kind in
-    native) target/release/examples/native_hello "127.0.0.1:$PORT" >/dev/null 2>"$WORK/server.log" & ;;
-    plain) target/release/examples/serve "$target" "127.0.0.1:$PORT" /... "$@" >/dev/null 2>"$WORK/server.log" & ;;
-    edgeway) "$EDGEWAY" up --host local --no-build --listen "127.0.0.1:$PORT" --manifest "$target" \
-               --key-value-dir "$WORK/kv" "$@" >/dev/null 2>"$WORK/server.log" & ;;
-  esac
-  SERVER=$!
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' -H "x-api-key: $KEY" "http://127.0.0.1:$PORT$path")" = 200 ]; do
-    kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
-    sleep 0.01
-  done
-  STARTUP_MS=$(( ($(date +%s%N) - started) / 1000000 ))
-}
 KEY=bench-key-0123456789abcdef
 
 # label | kind | target | path | extra arguments
