@@ -5,8 +5,8 @@
 //! keeps up to `linear_memory_keep_resident` (2 MiB, Spin's setting) resident in its pool
 //! slot after the instance is gone, so the next instance in that slot starts without page
 //! faults. A composed app has a memory per handler and one for the gateway, so under load
-//! the host holds about `(memories in use + warm slots) × 2 MiB`, plus the compiled code
-//! and the host's own heap. [`PoolConfig::warm_slots`] bounds the slots kept warm beyond
+//! the host holds about `(memories in use + warm slots) × 2 MiB`, plus up to 64 KiB per
+//! table slot used, the compiled code and the host's own heap. [`PoolConfig::warm_slots`] bounds the slots kept warm beyond
 //! those in use; [`PoolConfig::release_after_idle`] hands all of it back once the host has
 //! been idle.
 
