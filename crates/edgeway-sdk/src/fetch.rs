@@ -43,7 +43,7 @@ use crate::wasi_http::wasi::http::types::{
     ErrorCode, Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
 };
 use crate::wasi_http::wasi::io::poll::{Pollable, poll};
-use crate::wasi_http::wasi::io::streams::StreamError;
+use crate::wasi_http::wasi::io::streams::{OutputStream, StreamError};
 
 /// The deadline of a request that sets none.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -249,22 +249,43 @@ fn write_body(
     url: &str,
 ) -> Result<(), FetchError> {
     let stream = body.write().expect("a body's stream is taken once");
-    let broken = |e: StreamError| FetchError::Failed(url.to_owned(), format!("{e:?}"));
+    match write_all(&stream, bytes, wait)? {
+        // The host closes the body's stream once the upstream stops reading it, which an
+        // upstream may do after it has answered: the response says what happened.
+        Ok(()) | Err(StreamError::Closed) => Ok(()),
+        Err(StreamError::LastOperationFailed(e)) => {
+            Err(FetchError::Failed(url.to_owned(), e.to_debug_string()))
+        }
+    }
+}
+
+/// Writes `bytes` to `stream` and flushes them: the outer error is waiting's (the
+/// deadline), the inner one the stream's.
+fn write_all(
+    stream: &OutputStream,
+    bytes: &[u8],
+    wait: &dyn Fn(&Pollable) -> Result<(), FetchError>,
+) -> Result<Result<(), StreamError>, FetchError> {
     let mut rest = bytes;
     while !rest.is_empty() {
         let room = loop {
-            match stream.check_write().map_err(broken)? {
-                0 => wait(&stream.subscribe())?,
-                room => break room,
+            match stream.check_write() {
+                Ok(0) => wait(&stream.subscribe())?,
+                Ok(room) => break room,
+                Err(e) => return Ok(Err(e)),
             }
         };
         let (now, later) = rest.split_at(rest.len().min(room as usize));
-        stream.write(now).map_err(broken)?;
+        if let Err(e) = stream.write(now) {
+            return Ok(Err(e));
+        }
         rest = later;
     }
-    stream.flush().map_err(broken)?;
+    if let Err(e) = stream.flush() {
+        return Ok(Err(e));
+    }
     wait(&stream.subscribe())?;
-    Ok(())
+    Ok(Ok(()))
 }
 
 fn read_body(
