@@ -59,16 +59,21 @@ fn an_idle_host_gives_its_pools_memory_back_and_serves_on() {
 
 #[test]
 fn max_instances_bounds_the_requests_in_flight() {
-    // The test app composes nine handlers: one request takes 76 of the pool's 4 × 20 core
-    // instances, so a second request cannot start while a first one runs.
-    let server = test_app(&["--max-instances", "20", "--timeout", "3"]);
+    // A request of the test app takes 23 of the pool's 45 memories (the gateway, its
+    // handlers and their adapters) and about 90 of its 4 × 45 core instances, so a second
+    // request cannot start while a first one runs.
+    let server = test_app(&["--max-instances", "45", "--timeout", "3"]);
     assert_eq!(get(server.addr, "/hello").status, 200);
     let addr = server.addr;
     let busy = std::thread::spawn(move || get(addr, "/fault/loop").status);
     std::thread::sleep(Duration::from_millis(500));
     let refused = get(server.addr, "/hello");
     assert_eq!(refused.status, 500, "{}", refused.text());
-    assert!(refused.text().contains("instance"), "{}", refused.text());
+    assert!(
+        refused.text().contains("maximum concurrent limit"),
+        "{}",
+        refused.text()
+    );
     assert_eq!(busy.join().unwrap(), 504);
     assert_eq!(get(server.addr, "/hello").status, 200);
 }
