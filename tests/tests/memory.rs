@@ -1,6 +1,6 @@
 //! The instance pool's settings over real HTTP: an idle host gives the memory its pool kept
 //! warm back to the system and then serves as before, and `--max-instances` bounds the
-//! requests in flight.
+//! requests in flight: one the pool cannot hold yet waits for room.
 use std::time::{Duration, Instant};
 
 use edgeway_tests::{Server, get, repo_root, soak, tokens};
@@ -58,22 +58,38 @@ fn an_idle_host_gives_its_pools_memory_back_and_serves_on() {
 }
 
 #[test]
-fn max_instances_bounds_the_requests_in_flight() {
+fn a_request_the_pool_cannot_hold_yet_waits_for_room() {
     // A request of the test app takes 23 of the pool's 45 memories (the gateway, its
     // handlers and their adapters) and about 90 of its 4 × 45 core instances, so a second
-    // request cannot start while a first one runs.
+    // request cannot start while a first one runs: it waits until the first is stopped.
     let server = test_app(&["--max-instances", "45", "--timeout", "3"]);
     assert_eq!(get(server.addr, "/hello").status, 200);
     let addr = server.addr;
     let busy = std::thread::spawn(move || get(addr, "/fault/loop").status);
-    std::thread::sleep(Duration::from_millis(500));
-    let refused = get(server.addr, "/hello");
-    assert_eq!(refused.status, 500, "{}", refused.text());
+    std::thread::sleep(Duration::from_secs(1));
+    let sent = Instant::now();
+    let waited = get(server.addr, "/hello");
+    assert_eq!(waited.status, 200, "{}", waited.text());
     assert!(
-        refused.text().contains("maximum concurrent limit"),
-        "{}",
-        refused.text()
+        sent.elapsed() > Duration::from_millis(1500),
+        "answered after {:?}, before the request ahead of it was stopped",
+        sent.elapsed()
     );
     assert_eq!(busy.join().unwrap(), 504);
-    assert_eq!(get(server.addr, "/hello").status, 200);
+}
+
+#[test]
+fn a_pool_too_small_for_one_request_refuses_it_at_once() {
+    let server = test_app(&["--max-instances", "20", "--timeout", "30"]);
+    let sent = Instant::now();
+    let refused = get(server.addr, "/hello");
+    assert!(
+        sent.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        sent.elapsed()
+    );
+    assert_eq!(refused.status, 500, "{}", refused.text());
+    for part in ["maximum concurrent limit", "raise --max-instances"] {
+        assert!(refused.text().contains(part), "{}", refused.text());
+    }
 }

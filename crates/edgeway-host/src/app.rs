@@ -261,6 +261,7 @@ impl Builder {
                 let http = ProxyPre::new(pre.clone()).map_err(link_error)?;
                 runners.push(Arc::new(Runner::new(
                     http,
+                    self.engine.room.clone(),
                     shared.clone(),
                     config.max_memory_bytes,
                     config.timeout,

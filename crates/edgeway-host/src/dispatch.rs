@@ -201,8 +201,21 @@ fn failed(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the component returned without setting a response".to_owned(),
         ),
+        Outcome::NoRoom => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "the instance pool stayed full for {timeout:?}: send fewer requests at once, \
+                 or raise --max-instances"
+            ),
+        ),
     };
-    problem(status, &detail, Some(id.as_str()))
+    let mut response = problem(status, &detail, Some(id.as_str()));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    }
+    response
 }
 
 /// The innermost message of an error, e.g. "wasm trap: wasm `unreachable`
@@ -220,6 +233,7 @@ fn log_failure(id: &RequestId, outcome: &Outcome, when: &str) {
         Outcome::TimedOut => eprintln!("{id} the component timed out{when} and was stopped"),
         Outcome::Trapped(e) => eprintln!("{id} the component trapped{when}: {e:#}"),
         Outcome::NotStarted(e) => eprintln!("{id} the component could not be started: {e:#}"),
+        Outcome::NoRoom => eprintln!("{id} the instance pool stayed full until the deadline"),
     }
 }
 

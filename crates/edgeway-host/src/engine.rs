@@ -1,5 +1,6 @@
 //! The Wasmtime engine, configured like Spin's (`spin_core::Config::default`).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -7,6 +8,7 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 
 use crate::error::{HostError, chain};
 use crate::pool::PoolConfig;
+use crate::pool_room::PoolRoom;
 
 /// How often the epoch advances; Spin's `DEFAULT_EPOCH_TICK_INTERVAL`.
 /// Deadlines are checked (and a busy guest yields) once per tick.
@@ -28,6 +30,8 @@ pub(crate) struct HostEngine {
     pub(crate) engine: Engine,
     /// Everything that decides whether a compiled component fits this engine.
     pub(crate) fingerprint: String,
+    /// Where requests wait when the engine's instance pool is full.
+    pub(crate) room: Arc<PoolRoom>,
 }
 
 /// Builds the engine, with its instance pool sized by `pool`, and starts its epoch ticker.
@@ -48,6 +52,7 @@ pub(crate) fn build(pool: &PoolConfig) -> Result<HostEngine, HostError> {
     Ok(HostEngine {
         engine,
         fingerprint,
+        room: Arc::default(),
     })
 }
 

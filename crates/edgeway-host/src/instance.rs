@@ -1,12 +1,13 @@
 //! Running one request in a component instance, within its deadline.
 //!
 //! By default every request gets a fresh store and instance, created from the
-//! pre-instantiated component: Spin's WASI 0.2 semantics. With `reuse > 1` an
+//! pre-instantiated component: Spin's WASI 0.2 semantics. When the instance pool is
+//! full the request waits for room (`pool_room`). With `reuse > 1` an
 //! instance whose handler returned normally is kept in a small idle pool and
 //! serves up to `reuse` requests, one at a time; one that trapped or timed out
 //! is always dropped.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use hyper::body::{Body, Bytes};
@@ -18,6 +19,7 @@ use wasmtime_wasi_http::p2::bindings::{Proxy, ProxyPre};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 use crate::guest_output::RequestId;
+use crate::pool_room::{Attempt, PoolRoom, StoreToken, is_pool_full};
 use crate::state::{Shared, StoreData, begin_request, new_store};
 
 /// At most this many idle instances are kept for reuse; more would only hold
@@ -40,6 +42,8 @@ pub(crate) enum Outcome {
     TimedOut,
     /// No instance could be created, or the request could not be passed in.
     NotStarted(wasmtime::Error),
+    /// The deadline passed while the request waited for room in the instance pool.
+    NoRoom,
 }
 
 /// An instance kept for further requests.
@@ -47,11 +51,14 @@ struct Warm {
     store: Store<StoreData>,
     proxy: Proxy,
     served: u32,
+    /// Dropped after the store (fields drop in order), to tell waiters its slots are free.
+    _token: StoreToken,
 }
 
 /// Runs requests in instances of one pre-instantiated component.
 pub(crate) struct Runner {
     pre: ProxyPre<StoreData>,
+    room: Arc<PoolRoom>,
     shared: Shared,
     max_memory_bytes: usize,
     timeout: Duration,
@@ -64,6 +71,7 @@ impl Runner {
     /// per-request limits.
     pub(crate) fn new(
         pre: ProxyPre<StoreData>,
+        room: Arc<PoolRoom>,
         shared: Shared,
         max_memory_bytes: usize,
         timeout: Duration,
@@ -71,6 +79,7 @@ impl Runner {
     ) -> Self {
         Self {
             pre,
+            room,
             shared,
             max_memory_bytes,
             timeout,
@@ -128,20 +137,11 @@ impl Runner {
                 warm
             }
             None => {
-                let mut store = new_store(
-                    self.pre.engine(),
-                    &self.shared,
-                    self.max_memory_bytes,
-                    &id,
-                    deadline,
-                );
-                match self.pre.instantiate_async(&mut store).await {
-                    Ok(proxy) => Warm {
-                        store,
-                        proxy,
-                        served: 0,
-                    },
-                    Err(e) => return classify(e, Outcome::NotStarted),
+                let waited = self.room.instantiate(|| self.instantiate(&id, deadline));
+                match tokio::time::timeout_at(deadline.into(), waited).await {
+                    Ok(Ok(warm)) => warm,
+                    Ok(Err(e)) => return classify(e, Outcome::NotStarted),
+                    Err(_elapsed) => return Outcome::NoRoom,
                 }
             }
         };
@@ -164,6 +164,36 @@ impl Runner {
                 Outcome::Returned
             }
             Err(e) => classify(e, Outcome::Trapped),
+        }
+    }
+
+    /// One attempt at a fresh instance; on failure its store is dropped, and with it
+    /// whatever slots it took.
+    async fn instantiate(&self, id: &RequestId, deadline: Instant) -> Attempt<Warm> {
+        let token = self.room.store_token();
+        let mut store = new_store(
+            self.pre.engine(),
+            &self.shared,
+            self.max_memory_bytes,
+            id,
+            deadline,
+        );
+        match self.pre.instantiate_async(&mut store).await {
+            Ok(proxy) => Attempt::Done(Ok(Warm {
+                store,
+                proxy,
+                served: 0,
+                _token: token,
+            })),
+            Err(e) => {
+                drop(store);
+                drop(token);
+                if is_pool_full(&e) {
+                    Attempt::Full(e)
+                } else {
+                    Attempt::Done(Err(e))
+                }
+            }
         }
     }
 

@@ -27,7 +27,8 @@
 //!    path outside every route gets `404`; otherwise Spin's `spin-*` headers
 //!    are added (`dispatch`, `route`, `spin_headers`).
 //! 4. The request runs in a fresh instance (or a reused one when
-//!    [`HostConfig::reuse`] > 1) with a memory limit and a deadline; guest
+//!    [`HostConfig::reuse`] > 1) with a memory limit and a deadline, waiting for room
+//!    first if the instance pool is full (`pool_room`); guest
 //!    stdout/stderr go to the host's stderr as `[req <id>] line` (`instance`,
 //!    `guest_output`); with [`LogFormat::Human`], the gateway's access-log lines go as
 //!    short lines for a person instead (`access_log`).
@@ -63,6 +64,7 @@ mod key_value;
 mod load_progress;
 mod outbound;
 mod pool;
+mod pool_room;
 mod problem;
 mod redis_trigger;
 mod response_check;

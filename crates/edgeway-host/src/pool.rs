@@ -23,8 +23,10 @@ pub struct PoolConfig {
     /// many requests can be in flight. The pool's totals of memories, stacks, tables and
     /// core instances follow from it as on Spin (1×, 1×, 2× and 4×). A composed app needs
     /// one memory per handler it composes, so a request to an app of ten handlers takes
-    /// eleven of them; a request the pool cannot hold gets a `500` problem. Default 1,000,
-    /// Spin's.
+    /// eleven of them. A request the pool cannot hold yet waits for room, up to its
+    /// deadline (Spin answers it with a `500`); one it could not hold even empty gets a
+    /// `500` problem at once. The pool bounds the memory a loaded host keeps. Default
+    /// 1,000, Spin's.
     pub max_instances: u32,
     /// How many memory, table and stack slots that no instance uses the pool keeps warm
     /// (resident, ready for the next instance) before it reuses the least recently used

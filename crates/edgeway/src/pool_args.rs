@@ -15,7 +15,8 @@ const SPIN_MAX_INSTANCE_COUNT: &str = "SPIN_MAX_INSTANCE_COUNT";
 pub struct PoolArgs {
     /// Instances alive at once, which is requests in flight (Spin's
     /// `SPIN_MAX_INSTANCE_COUNT`, passed on to `spin up`). A request takes one memory per
-    /// handler of the app from a pool of this many; one that does not fit gets a 500.
+    /// handler of the app from a pool of this many; on the local host one that does not
+    /// fit waits for room until its timeout (Spin answers it with a 500).
     #[arg(
         long,
         value_name = "N",
