@@ -3,6 +3,11 @@
 //! A compiled component is only valid for the engine settings it was compiled
 //! with, so the cache key hashes the settings together with the Wasm bytes:
 //! `<cache_dir>/<sha256(settings, wasm)>.cwasm`.
+//!
+//! Every build of an app adds an entry (159 MB for the test app), so a watch loop would
+//! fill the disk: a load marks the entry it used as used now, and after writing a new one
+//! the cache drops the least recently used entries beyond [`CACHE_BUDGET`]. An entry that
+//! a running host has mapped stays readable to it after its file is removed.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,6 +19,10 @@ use wasmtime::component::Component;
 use crate::engine::{HostEngine, hex};
 use crate::error::{HostError, chain};
 use crate::load_progress::{LoadProgress, LoadStep};
+
+/// How much the compiled components in one cache directory may take together: room for
+/// several builds of a large app (single and split) side by side.
+pub(crate) const CACHE_BUDGET: u64 = 2 << 30;
 
 /// The cache key of a component: SHA-256 over the engine fingerprint and the
 /// Wasm bytes (with a separator, so the two parts cannot run into each other).
@@ -48,6 +57,7 @@ pub(crate) fn load_or_compile(
     if cached.is_file() {
         match load_cached(engine, &cached) {
             Ok(component) => {
+                mark_used(&cached);
                 progress.report(LoadStep::FromCache {
                     component: wasm_path,
                     cached: &cached,
@@ -80,7 +90,10 @@ pub(crate) fn load_or_compile(
     // Python and JavaScript handlers. A cache that cannot be written costs a recompile at
     // the next start, not this start: warn and serve the compiler's output.
     let component = match store(&compiled, &cached) {
-        Ok(()) => load_cached(engine, &cached),
+        Ok(()) => {
+            prune(cache_dir, CACHE_BUDGET);
+            load_cached(engine, &cached)
+        }
         Err(e) => {
             eprintln!(
                 "Warning: cannot write the compile cache {}: {e}",
@@ -129,6 +142,41 @@ fn store(bytes: &[u8], path: &Path) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&temp);
     }
     result
+}
+
+/// Sets the entry's modification time to now: the cache's record of when it was last used.
+/// Best effort: a read-only cache is only pruned less well.
+fn mark_used(entry: &Path) {
+    let now = std::time::SystemTime::now();
+    let _ = std::fs::File::options()
+        .write(true)
+        .open(entry)
+        .and_then(|file| file.set_modified(now));
+}
+
+/// Removes the least recently used `.cwasm` entries of `dir` until the rest take at most
+/// `budget` bytes; the newest entry always stays. Best effort: an entry another host
+/// removed first, or one that cannot be removed, is skipped.
+fn prune(dir: &Path, budget: u64) {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<(std::time::SystemTime, u64, PathBuf)> = read
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "cwasm"))
+        .filter_map(|e| {
+            let meta = e.metadata().ok()?;
+            Some((meta.modified().ok()?, meta.len(), e.path()))
+        })
+        .collect();
+    entries.sort_by_key(|entry| std::cmp::Reverse(entry.0));
+    let mut kept = 0;
+    for (index, (_, len, path)) in entries.iter().enumerate() {
+        kept += len;
+        if index > 0 && kept > budget {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// A temporary name beside `path`, unique to this process.
@@ -194,6 +242,39 @@ mod tests {
                 "compiled"
             ]
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn pruning_drops_the_least_recently_used_beyond_the_budget() {
+        let dir = std::env::temp_dir().join(format!("edgeway-prune-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let hour = std::time::Duration::from_secs(3600);
+        let now = std::time::SystemTime::now();
+        // Oldest first: a, b, c, d; 100 bytes each, and one file that is not an entry.
+        for (age, name) in [(4, "a"), (3, "b"), (2, "c"), (1, "d")] {
+            let path = dir.join(format!("{name}.cwasm"));
+            std::fs::write(&path, [0; 100]).unwrap();
+            let file = std::fs::File::options().write(true).open(&path).unwrap();
+            file.set_modified(now - age * hour).unwrap();
+        }
+        std::fs::write(dir.join("notes.txt"), [0; 1000]).unwrap();
+        mark_used(&dir.join("a.cwasm"));
+
+        prune(&dir, 250);
+        let mut left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["a.cwasm", "d.cwasm", "notes.txt"]);
+
+        prune(&dir, 0);
+        assert!(
+            dir.join("a.cwasm").exists(),
+            "the newest entry always stays"
+        );
+        assert!(!dir.join("d.cwasm").exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
