@@ -1,6 +1,7 @@
 //! `edgeway up --watch`: an edit to a handler is rebuilt and served on the same address,
-//! a request in flight during the swap finishes on the old build, and a build that fails
-//! is reported while the last good build serves on.
+//! a request in flight during the swap finishes on the old build, answers are checked
+//! against the new build's OpenAPI document, and a build that fails is reported while the
+//! last good build serves on.
 use std::io::Write;
 use std::net::TcpStream;
 use std::path::Path;
@@ -15,15 +16,22 @@ const REBUILD: Duration = Duration::from_secs(300);
 fn an_edit_is_rebuilt_and_swapped_in_and_a_failed_build_keeps_the_last_good_one() {
     let app = TempRepo::new("watch");
     let manifest = app.manifest();
-    let text = std::fs::read_to_string(&manifest).unwrap();
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "\"GET /hello\" = \"greet\"",
+        "\"GET /hello\" = { handler = \"greet\", responses = { 200 = { description = \"A greeting\", \
+         schema = { type = \"object\", properties = { message = { type = \"string\" } } } } } }",
+    );
     let build = "[component.gateway.build]\ncommand = \"edgeway build\"\n\
                  watch = [\"components/**/*.rs\", \"components/**/Cargo.toml\"]\n";
     std::fs::write(&manifest, format!("{text}\n{build}")).unwrap();
     let envs = app.envs();
     let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
     // A long request timeout lets the request held open below outlast a rebuild.
-    let server = Server::start(&manifest, &["--watch", "--timeout", "900"], &envs);
+    let args = ["--watch", "--check-responses", "--timeout", "900"];
+    let server = Server::start(&manifest, &args, &envs);
     assert_eq!(message(&get(server.addr, "/hello")), "Hello, world!");
+    let violation =
+        "GET /hello answered 200 against the OpenAPI document: at \"/message\": \"Hello, world!\"";
 
     // A request the old build is serving: the gateway waits for the rest of its body.
     let mut in_flight = TcpStream::connect(server.addr).unwrap();
@@ -32,9 +40,30 @@ fn an_edit_is_rebuilt_and_swapped_in_and_a_failed_build_keeps_the_last_good_one(
         .unwrap();
     std::thread::sleep(Duration::from_millis(300));
 
+    // The same rebuild takes a new handler and a new document, which no longer allows a
+    // string `message`.
     let source = app.dir().join("components/examples/greet/src/lib.rs");
     edit(&source, "Hello, {name}!", "Howdy, {name}!");
+    edit(
+        &manifest,
+        "message = { type = \"string\" }",
+        "message = { type = \"integer\" }",
+    );
     wait_for(&server, "Howdy, world!");
+    let new_violation = violation.replace("Hello", "Howdy");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.stderr().contains(&new_violation) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let stderr = server.stderr();
+    assert!(
+        stderr.contains(&new_violation),
+        "the new build's answer is checked against its document:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains(violation),
+        "answers of the old build were checked against the new document:\n{stderr}"
+    );
 
     in_flight.write_all(b"}").unwrap();
     in_flight

@@ -26,6 +26,7 @@ use crate::instance::Runner;
 use crate::key_value::KeyValueStores;
 use crate::load_progress::LoadProgress;
 use crate::redis_trigger::{RedisHandlerPre, RedisRunner};
+use crate::response_check::ResponseCheck;
 use crate::route::{RouteTable, TriggerRoute};
 use crate::state::{Shared, StoreData, add_to_linker};
 
@@ -37,6 +38,8 @@ pub(crate) struct App {
     pub(crate) runners: Vec<Arc<Runner>>,
     /// In the order of [`Sources::redis`], which never changes while the host serves.
     pub(crate) redis_runners: Vec<Arc<RedisRunner>>,
+    /// Checks answers against the app's OpenAPI document (`--check-responses`).
+    pub(crate) responses: Option<ResponseCheck>,
     /// What it was built from, to build it again.
     pub(crate) sources: Sources,
 }
@@ -289,6 +292,7 @@ impl Builder {
             routes: RouteTable::new(routes)?,
             runners,
             redis_runners,
+            responses: self.config.check_responses.clone().map(ResponseCheck::new),
             sources,
         })
     }
@@ -304,7 +308,7 @@ impl Builder {
 /// let reloader = host.reloader();
 /// tokio::spawn(host.serve(std::future::pending()));
 /// // … after the component file was rebuilt:
-/// reloader.reload(vec![AppComponent::new("app.wasm")]).await?;
+/// reloader.reload(vec![AppComponent::new("app.wasm")], None).await?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -326,9 +330,16 @@ impl Reloader {
     ///
     /// Only the components' HTTP side is swapped: Redis subscriptions, and schedules, stay
     /// those the host was bound with (schedules reach the new app through its routes).
-    pub async fn reload(&self, components: Vec<AppComponent>) -> Result<(), HostError> {
+    /// `document` is the new build's OpenAPI document: a host that checks responses
+    /// ([`HostConfig::check_responses`]) checks the new build's answers against it (`None`
+    /// keeps the document it has); a host that does not ignores it.
+    pub async fn reload(
+        &self,
+        components: Vec<AppComponent>,
+        document: Option<serde_json::Value>,
+    ) -> Result<(), HostError> {
         let current = &self.dispatcher.app;
-        let builder = current.builder.lock().await;
+        let mut builder = current.builder.lock().await;
         let sources = Sources {
             redis: current.peek().sources.redis.clone(),
             ..Sources::new(&components)
@@ -338,9 +349,20 @@ impl Reloader {
             ..builder.config.clone()
         }
         .validate()?;
-        let app = builder.load(sources).await?;
-        current.set(app);
-        Ok(())
+        let document = document.filter(|_| builder.config.check_responses.is_some());
+        let previous = document.map(|new| builder.config.check_responses.replace(new));
+        match builder.load(sources).await {
+            Ok(app) => {
+                current.set(app);
+                Ok(())
+            }
+            Err(e) => {
+                if let Some(previous) = previous {
+                    builder.config.check_responses = previous;
+                }
+                Err(e)
+            }
+        }
     }
 }
 

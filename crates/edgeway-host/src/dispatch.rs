@@ -29,8 +29,6 @@ const WELL_KNOWN_PREFIX: &str = "/.well-known/spin/";
 pub(crate) struct Dispatcher {
     /// The app served, read once per request (a reload swaps it).
     pub(crate) app: Current,
-    /// Checks answers against the app's OpenAPI document (`--check-responses`).
-    pub(crate) responses: Option<ResponseCheck>,
 }
 
 impl Dispatcher {
@@ -93,7 +91,7 @@ impl Dispatcher {
 
         let method = request.method().as_str().to_owned();
         let response = call_component(runner, request).await;
-        match &self.responses {
+        match &app.responses {
             Some(check) => checked(check, &method, &path, response).await,
             None => response,
         }

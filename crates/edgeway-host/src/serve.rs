@@ -20,7 +20,6 @@ use crate::error::HostError;
 use crate::idle;
 use crate::key_value::KeyValueStores;
 use crate::redis_trigger;
-use crate::response_check::ResponseCheck;
 use crate::schedule::{self, Schedule};
 
 /// A bound host, ready to serve one component.
@@ -92,10 +91,7 @@ impl Host {
         Ok(Host {
             listener,
             local_addr,
-            dispatcher: Arc::new(Dispatcher {
-                app: current,
-                responses: config.check_responses.clone().map(ResponseCheck::new),
-            }),
+            dispatcher: Arc::new(Dispatcher { app: current }),
             redis,
             schedules: config.schedules,
             header_timeout: config.header_timeout,

@@ -97,12 +97,16 @@ impl Watcher {
         let components =
             up::build_app(&self.manifest, self.split).and_then(|(manifest, output)| {
                 let variables = up::variables(&manifest)?;
-                up::http_components(&manifest, &output, self.split, variables)
+                let document = edgeway_openapi::document(&manifest);
+                Ok((
+                    up::http_components(&manifest, &output, self.split, variables)?,
+                    document,
+                ))
             });
         let reloaded = match components {
-            Ok(components) => self
+            Ok((components, document)) => self
                 .runtime
-                .block_on(self.reloader.reload(components))
+                .block_on(self.reloader.reload(components, Some(document)))
                 .map_err(anyhow::Error::from),
             Err(error) => Err(error),
         };
