@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::cleanup;
 
@@ -176,6 +176,19 @@ impl Server {
     /// Everything the server wrote to stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits up to `within` for `text` in the server's stderr, which is read on a thread of
+    /// its own and so may lag behind what the server has done; whether it came.
+    pub fn wait_for_stderr(&self, text: &str, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        while !self.stderr().contains(text) {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        true
     }
 
     /// The gateway's access-log records of every request answered so far: guest lines

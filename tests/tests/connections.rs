@@ -180,9 +180,12 @@ fn a_connection_beyond_the_limit_gets_a_503_problem_and_is_closed() {
     let detail = problem["detail"].as_str().unwrap();
     assert!(detail.contains("maximum of 2 connections"), "{detail}");
     assert!(
-        server
-            .stderr()
-            .contains("Refusing new connections with 503: 2 are open")
+        server.wait_for_stderr(
+            "Refusing new connections with 503: 2 are open",
+            Duration::from_secs(10)
+        ),
+        "{}",
+        server.stderr()
     );
     // Once one closes, new clients are served again.
     drop(held.pop());
@@ -235,7 +238,11 @@ fn sigterm_finishes_the_request_in_flight_refuses_new_connections_and_exits_0() 
         .wait_for_exit(Duration::from_secs(10))
         .expect("edgeway exits after the last request");
     assert!(status.success(), "exited with {status}");
-    assert!(server.stderr().contains("Shutting down"));
+    assert!(
+        server.wait_for_stderr("Shutting down", Duration::from_secs(10)),
+        "{}",
+        server.stderr()
+    );
 }
 
 #[test]
@@ -255,7 +262,11 @@ fn the_shutdown_timeout_bounds_how_long_a_request_holds_up_the_exit() {
         signalled.elapsed()
     );
     assert!(closed_by_server(&mut stuck, Duration::from_secs(5)));
-    assert!(server.stderr().contains("Shutdown timeout"));
+    assert!(
+        server.wait_for_stderr("Shutdown timeout", Duration::from_secs(10)),
+        "{}",
+        server.stderr()
+    );
 }
 
 #[test]
@@ -270,7 +281,11 @@ fn a_second_signal_stops_at_once() {
         .expect("edgeway exits without waiting 30 s for the request");
     assert!(status.success(), "exited with {status}");
     assert!(closed_by_server(&mut stuck, Duration::from_secs(5)));
-    assert!(server.stderr().contains("a second signal"));
+    assert!(
+        server.wait_for_stderr("a second signal", Duration::from_secs(10)),
+        "{}",
+        server.stderr()
+    );
 }
 
 #[test]

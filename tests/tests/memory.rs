@@ -13,18 +13,6 @@ fn test_app(args: &[&str]) -> Server {
     )
 }
 
-/// Waits up to `within` for `text` in the server's stderr.
-fn wait_for_stderr(server: &Server, text: &str, within: Duration) -> bool {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if server.stderr().contains(text) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    false
-}
-
 #[test]
 fn an_idle_host_gives_its_pools_memory_back_and_serves_on() {
     let server = test_app(&["--release-after-idle", "2"]);
@@ -37,7 +25,7 @@ fn an_idle_host_gives_its_pools_memory_back_and_serves_on() {
         "the load should warm the pool's slots:\n{loaded}"
     );
     assert!(
-        wait_for_stderr(&server, "Idle for 2s", Duration::from_secs(20)),
+        server.wait_for_stderr("Idle for 2s", Duration::from_secs(20)),
         "no release after 2 s idle:\n{}",
         server.stderr()
     );

@@ -217,12 +217,9 @@ fn check_responses_logs_what_the_document_does_not_allow_and_changes_nothing() {
     let expected = format!(
         "[{request_id}] response check: GET /hello answered 200 against the OpenAPI document: at \"/message\":"
     );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !server.stderr().contains(&expected) && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let logged = server.wait_for_stderr(&expected, std::time::Duration::from_secs(10));
     let log = server.stderr();
-    assert!(log.contains(&expected), "no violation logged:\n{log}");
+    assert!(logged, "no violation logged:\n{log}");
     assert_eq!(
         log.matches("response check:").count(),
         1,
