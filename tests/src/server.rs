@@ -191,36 +191,56 @@ impl Server {
         true
     }
 
+    /// Everything the server wrote to stderr before this call, all of it read: it sends a
+    /// request of its own (a logged 404, so the app must have a gateway) and waits for its
+    /// access-log line, which the server writes after every line of requests already answered.
+    pub fn settled_stderr(&self) -> String {
+        self.settled().0
+    }
+
     /// The gateway's access-log records of every request answered so far: guest lines
-    /// (`[req <host id>] {...}`) whose JSON has a `request_id`. It sends a request of its own
-    /// (a logged 404) and waits for its line, which makes sure every earlier line has been
-    /// read; that record is left out.
+    /// (`[req <host id>] {...}`) whose JSON has a `request_id`, read once settled (see
+    /// `settled_stderr`), without the record of the settling request.
     pub fn access_log(&self) -> Vec<serde_json::Value> {
+        let (stderr, marker) = self.settled();
+        access_records(&stderr)
+            .into_iter()
+            .filter(|record| record["request_id"] != *marker)
+            .collect()
+    }
+
+    /// Settled stderr and the request id of the request that settled it.
+    fn settled(&self) -> (String, String) {
         static MARKERS: AtomicUsize = AtomicUsize::new(0);
         let marker = format!("log-marker-{}", MARKERS.fetch_add(1, Ordering::Relaxed));
         let headers = [("x-request-id", marker.as_str())];
         crate::request(self.addr, "GET", "/edgeway-tests/log-marker", &headers, b"");
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         loop {
-            let mut records: Vec<serde_json::Value> = self
-                .stderr()
-                .lines()
-                .filter_map(|line| line.strip_prefix("[req ")?.split_once("] "))
-                .filter_map(|(_, rest)| serde_json::from_str::<serde_json::Value>(rest).ok())
-                .filter(|record| record["request_id"].is_string())
-                .collect();
-            if let Some(at) = records.iter().position(|r| r["request_id"] == *marker) {
-                records.remove(at);
-                return records;
+            let stderr = self.stderr();
+            if access_records(&stderr)
+                .iter()
+                .any(|record| record["request_id"] == *marker)
+            {
+                return (stderr, marker);
             }
             assert!(
                 std::time::Instant::now() < deadline,
-                "no access-log line for {marker}; stderr:\n{}",
-                self.stderr()
+                "no access-log line for {marker}; stderr:\n{stderr}"
             );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// The access-log records in `stderr`: guest JSON lines with a `request_id`.
+fn access_records(stderr: &str) -> Vec<serde_json::Value> {
+    stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("[req ")?.split_once("] "))
+        .filter_map(|(_, rest)| serde_json::from_str::<serde_json::Value>(rest).ok())
+        .filter(|record| record["request_id"].is_string())
+        .collect()
 }
 
 impl Drop for Server {

@@ -70,7 +70,7 @@ fn the_json_log_stays_the_default_when_piped() {
             .any(|r| r["path"] == "/hello" && r["status"] == 200),
         "{records:?}"
     );
-    assert!(!server.stderr().contains("GET /hello 200 "));
+    assert!(!server.settled_stderr().contains("GET /hello 200 "));
 }
 
 #[test]

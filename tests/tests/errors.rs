@@ -57,7 +57,7 @@ fn a_panicking_handler_is_a_500_and_the_host_serves_on() {
     }
     assert!(
         test_app()
-            .stderr()
+            .settled_stderr()
             .contains("the fault handler was asked to panic")
     );
 }

@@ -82,7 +82,7 @@ fn deliveries(id: &str, count: usize) -> Vec<Value> {
 fn attempts(id: &str) -> Vec<Value> {
     fixture()
         .server
-        .stderr()
+        .settled_stderr()
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line.split_once("] ")?.1).ok())
         .filter(|line| line["event_id"] == id && line.get("attempt").is_some())
@@ -348,7 +348,7 @@ fn a_schedule_fires_on_time_without_overlap() {
     };
     assert!(ticks.len() >= 3, "{ticks:?}");
     assert!(ticks.iter().all(|t| t["type"] == "edgeway.schedule"));
-    let log = fixture().server.stderr();
+    let log = fixture().server.settled_stderr();
     assert!(log.contains(r#""schedule":"every-second""#), "{log}");
 
     // The schedule path is protected by the secret.
@@ -393,7 +393,7 @@ fn python_and_javascript_handlers_receive_events() {
     let body = response.json();
     assert_eq!(body["delivered"], json!(["events-py", "events-js"]));
     let id = body["id"].as_str().unwrap();
-    let log = fixture().server.stderr();
+    let log = fixture().server.settled_stderr();
     for handler in ["events-py", "events-js"] {
         let line = log
             .lines()

@@ -177,7 +177,7 @@ fn traps_and_panics_are_500s_and_the_host_serves_on() {
     }
     assert!(
         server
-            .stderr()
+            .settled_stderr()
             .contains("the fault handler was asked to panic")
     );
     assert_eq!(get(addr, "/hello").status, 200);

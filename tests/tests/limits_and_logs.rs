@@ -285,7 +285,7 @@ fn no_secret_reaches_the_log() {
             .count(),
         4
     );
-    let stderr = test_app().stderr();
+    let stderr = test_app().settled_stderr();
     for secret in [api_key, token.as_str(), cookie.as_str()] {
         assert!(
             !stderr.contains(secret),

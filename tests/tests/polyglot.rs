@@ -99,7 +99,7 @@ fn python_problems_and_exceptions_are_problem_responses_and_the_next_request_wor
     // The traceback reaches the log, under the request's id.
     assert!(
         test_app()
-            .stderr()
+            .settled_stderr()
             .contains("ValueError: the probe was asked to raise")
     );
 }
@@ -201,7 +201,7 @@ fn a_javascript_exception_is_a_500_problem_and_the_next_request_works() {
     }
     assert!(
         test_app()
-            .stderr()
+            .settled_stderr()
             .contains("RangeError: the probe was asked to throw")
     );
 }

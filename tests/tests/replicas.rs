@@ -93,7 +93,7 @@ impl Fixture {
         replicas
             .iter()
             .flat_map(|r| {
-                r.stderr()
+                r.settled_stderr()
                     .lines()
                     .filter_map(|l| serde_json::from_str::<Value>(l.split_once("] ")?.1).ok())
                     .collect::<Vec<_>>()
