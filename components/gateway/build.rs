@@ -48,19 +48,24 @@ fn html_escape(text: &str) -> String {
 
 /// The cargo features turned on must be exactly the policies the manifest uses: the generated
 /// world imports what they need, and the code behind each is compiled only with its feature.
+/// The HTTP edge may be either, since `edgeway build --wasi` overrides the manifest's.
 fn check_features(needed: &[&str]) {
+    let on = |feature: &str| {
+        let variable = format!("CARGO_FEATURE_{}", feature.to_uppercase().replace('-', "_"));
+        std::env::var_os(variable).is_some()
+    };
+    if on("wasip2") == on("wasip3") {
+        panic!(
+            "the gateway needs exactly one of the features `wasip2` and `wasip3`; build with `edgeway build`, which chooses from the manifest's `wasi`"
+        );
+    }
     for feature in ["api-key", "jwt", "rate-limit", "validation", "events"] {
-        let on = std::env::var_os(format!(
-            "CARGO_FEATURE_{}",
-            feature.to_uppercase().replace('-', "_")
-        ))
-        .is_some();
         let used = needed.contains(&feature);
-        if on != used {
+        if on(feature) != used {
             panic!(
                 "the manifest {} the `{feature}` policy but the gateway is built {} its `{feature}` feature; build with `edgeway build`, which chooses the features from the manifest",
                 if used { "uses" } else { "does not use" },
-                if on { "with" } else { "without" },
+                if on(feature) { "with" } else { "without" },
             );
         }
     }

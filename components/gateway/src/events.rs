@@ -69,7 +69,7 @@ fn last_segment<'p>(path: &'p str, prefix: &str) -> Option<&'p str> {
 pub async fn answer(
     call: Call,
     head: &Head,
-    incoming: spin_sdk::http::IncomingRequest,
+    incoming: crate::edge::Incoming,
     trail: &mut Trail,
     route_headers: &mut Vec<(String, Vec<u8>)>,
 ) -> Result<Reply, Reply> {
@@ -89,6 +89,7 @@ pub async fn answer(
             }
             crate::admit(head, webhook.path, &webhook.policy, route_headers)?;
             let body = request::read_body(head, incoming, webhook.policy.body_limit)
+                .await
                 .map_err(|error| problem::body_error(head, error, webhook.policy.body_limit))?;
             trail.request_bytes = body.len() as u64;
             let fallback = Fallback {

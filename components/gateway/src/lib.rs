@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! host (Spin, or `edgeway up`)
-//!   └─ gateway: wasi:http/incoming-handler
+//!   └─ gateway: wasi:http/incoming-handler@0.2 or wasi:http/handler@0.3 (`edge`)
 //!        1. request id      caller's x-request-id if sane, else a new UUID v7; traceparent
 //!        2. CORS preflight  answered here, never reaching a handler
 //!        3. route           method + path → handler, or 404 / 405 + Allow (with the
@@ -21,8 +21,13 @@
 //!
 //! The route table, the policies, the imports and the OpenAPI document are generated from the
 //! manifest by `build.rs`, so nothing is parsed when a request arrives.
+// Spin's SDK for WASI 0.3 is a dependency of its own name; its macros refer to `spin_sdk`.
+#[cfg(feature = "wasip3")]
+extern crate spin_sdk_wasip3 as spin_sdk;
+
 mod auth;
 mod describe;
+mod edge;
 #[cfg(feature = "events")]
 mod events;
 mod platform;
@@ -41,9 +46,7 @@ use edgeway_policy::cors::{Cors, Preflight};
 use edgeway_policy::rate_limit::{Decision, RateKey};
 use edgeway_policy::{Auth, RoutePolicy};
 use edgeway_router::{MatchError, Table};
-use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, ResponseOutparam};
-use spin_sdk::http_component;
-
+use edge::Incoming;
 use problem::Reply;
 use request::Head;
 
@@ -67,11 +70,10 @@ struct Trail {
     log: bool,
 }
 
-#[http_component]
-async fn handle(incoming: IncomingRequest, out: ResponseOutparam) {
+/// The whole pipeline for one request, from its head on: the reply the edge sends.
+async fn respond(head: Head, incoming: Incoming) -> Reply {
     let started = platform::now();
     let clock = std::time::Instant::now();
-    let head = Head::read(&incoming);
     let mut trail = Trail {
         log: app::ACCESS_LOG,
         ..Trail::default()
@@ -112,13 +114,13 @@ async fn handle(incoming: IncomingRequest, out: ResponseOutparam) {
         let line = format!("{}\n", line.to_line());
         let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
     }
-    send(out, reply).await;
+    reply
 }
 
 /// Steps 2 to 8 of the pipeline.
 async fn pipeline(
     head: &Head,
-    incoming: IncomingRequest,
+    incoming: Incoming,
     trail: &mut Trail,
 ) -> Result<Reply, Reply> {
     let unrouted = |reply| with_headers(reply, &cors_headers(head, app::CORS.as_ref()));
@@ -163,7 +165,7 @@ async fn pipeline(
 /// Steps 4 to 7, for a matched route: auth, rate limit, body, handler.
 async fn call(
     head: &Head,
-    incoming: IncomingRequest,
+    incoming: Incoming,
     found: &edgeway_router::Match<'static, '_, usize>,
     target: &Target,
     route_headers: &mut Vec<(String, Vec<u8>)>,
@@ -173,6 +175,7 @@ async fn call(
     let caller = admit(head, found.pattern, policy, route_headers)?;
     let params = request::decode_params(&found.params).ok_or_else(|| problem::bad_path(head))?;
     let body = request::read_body(head, incoming, policy.body_limit)
+        .await
         .map_err(|error| problem::body_error(head, error, policy.body_limit))?;
     trail.request_bytes = body.len() as u64;
     #[cfg(feature = "validation")]
@@ -305,15 +308,4 @@ fn count(_: &Head, _: &edgeway_policy::rate_limit::Window) -> Option<i64> {
 fn with_headers(mut reply: Reply, headers: &[(String, Vec<u8>)]) -> Reply {
     reply.headers.extend(headers.iter().cloned());
     reply
-}
-
-async fn send(out: ResponseOutparam, reply: Reply) {
-    let headers = Fields::from_list(&reply.headers)
-        .expect("replies carry only headers the gateway checked or wrote");
-    let response = OutgoingResponse::new(headers);
-    response
-        .set_status_code(reply.status)
-        .expect("replies carry only statuses the gateway checked or wrote");
-    // The client may have gone away; there is nobody left to tell.
-    let _ = out.set_with_body(response, reply.body).await;
 }

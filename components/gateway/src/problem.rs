@@ -4,7 +4,8 @@ use edgeway_router::Methods;
 use serde_json::json;
 
 use crate::app::{Problem, Response};
-use crate::request::{BodyError, Head};
+use crate::edge::BodyError;
+use crate::request::Head;
 
 /// A response ready to send.
 pub struct Reply {

@@ -2,11 +2,10 @@
 use std::borrow::Cow;
 
 use edgeway_policy::request_id::{self, Traceparent};
-use spin_sdk::http::IncomingRequest;
-use wasi::io::streams::StreamError;
 
 use crate::app::Request;
 use crate::app::edgeway::gateway::handler::{Caller, Context};
+use crate::edge::{BodyError, Incoming};
 use crate::platform;
 
 /// What the gateway needs from the request before routing.
@@ -23,19 +22,13 @@ pub struct Head {
 }
 
 impl Head {
-    pub fn read(incoming: &IncomingRequest) -> Head {
-        let method = incoming.method().to_string();
-        let target = incoming.path_with_query().unwrap_or_else(|| "/".into());
+    /// The head of a request for `target` (path and query), with `headers` in the order
+    /// they came, names in lowercase.
+    pub fn new(method: String, target: String, headers: Vec<(String, String)>) -> Head {
         let (path, query) = match target.split_once('?') {
             Some((path, query)) => (path.to_owned(), query.to_owned()),
             None => (target, String::new()),
         };
-        let headers: Vec<(String, String)> = incoming
-            .headers()
-            .entries()
-            .into_iter()
-            .map(|(name, value)| (name, String::from_utf8_lossy(&value).into_owned()))
-            .collect();
         let header = |name| find_header(&headers, name);
         let request_id = match request_id::accept(header("x-request-id")) {
             Some(id) => id.to_owned(),
@@ -105,44 +98,16 @@ pub fn decode_params(raw: &[(&str, &str)]) -> Option<Vec<(String, String)>> {
         .collect()
 }
 
-/// How much one read asks for.
-const READ_SIZE: u64 = 64 * 1024;
-
-/// Why the body could not be read.
-pub enum BodyError {
-    TooLarge,
-    Stream,
-}
-
 /// Reads the whole body, refusing at once a declared length over `limit` and stopping as
 /// soon as the bytes read pass it, so an oversized body is never held in memory.
-///
-/// Blocking reads, because the instance serves this one request and has nothing else to
-/// run meanwhile: an empty body takes one read instead of a read, a pollable and a round
-/// through the executor (measured ×1.05 requests/s on a GET, docs/benchmarks.md).
-pub fn read_body(head: &Head, incoming: IncomingRequest, limit: u64) -> Result<Vec<u8>, BodyError> {
+pub async fn read_body(head: &Head, incoming: Incoming, limit: u64) -> Result<Vec<u8>, BodyError> {
     let declared = head
         .header("content-length")
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit) {
         return Err(BodyError::TooLarge);
     }
-    let incoming_body = incoming.consume().map_err(|()| BodyError::Stream)?;
-    let stream = incoming_body.stream().map_err(|()| BodyError::Stream)?;
-    let mut body = Vec::with_capacity(declared.unwrap_or(0) as usize);
-    // `stream` is declared after `incoming_body`, so it is dropped first, as WASI requires.
-    loop {
-        match stream.blocking_read(READ_SIZE) {
-            Ok(chunk) => {
-                if (body.len() + chunk.len()) as u64 > limit {
-                    return Err(BodyError::TooLarge);
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Err(StreamError::Closed) => break,
-            Err(StreamError::LastOperationFailed(_)) => return Err(BodyError::Stream),
-        }
-    }
+    let body = incoming.read(declared, limit).await?;
     if declared.is_some_and(|length| length != body.len() as u64) {
         return Err(BodyError::Stream);
     }

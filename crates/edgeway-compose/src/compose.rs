@@ -4,6 +4,10 @@ use wac_graph::{CompositionGraph, EncodeOptions, NodeId};
 use crate::isolate::{Isolation, isolate};
 use crate::{CONTRACT, EVENTS, INBOUND_REDIS};
 
+/// The HTTP exports a gateway may have: WASI 0.2's, or WASI 0.3's (the composed app exports
+/// the one it has).
+const HTTP_EXPORTS: [&str; 2] = ["wasi:http/incoming-handler@0.2", "wasi:http/handler@0.3"];
+
 /// A handler component to compose.
 pub struct Handler<'a> {
     /// The name the gateway imports it under.
@@ -61,7 +65,7 @@ pub enum ComposeError {
 }
 
 /// Composes `gateway` with `handlers` into one component that exports only the gateway's
-/// `wasi:http/incoming-handler`. Exports a handler has beyond the contract (componentize-py
+/// `wasi:http/incoming-handler@0.2` or `wasi:http/handler@0.3`. Exports a handler has beyond the contract (componentize-py
 /// adds `init`, for example) are ignored. A handler that imports `wasi:keyvalue` or
 /// `wasi:config` is refused: see [`compose_isolated`].
 pub fn compose(gateway: &[u8], handlers: &[Handler<'_>]) -> Result<Vec<u8>, ComposeError> {
@@ -150,12 +154,13 @@ pub fn compose_isolated(
     let export_name = graph.types()[http]
         .exports
         .keys()
-        .find(|name| name.starts_with("wasi:http/incoming-handler@0.2"))
+        .find(|name| HTTP_EXPORTS.iter().any(|http| name.starts_with(http)))
         .cloned()
         .ok_or_else(|| {
-            ComposeError::Encode(
-                "the gateway does not export wasi:http/incoming-handler@0.2.x".into(),
-            )
+            ComposeError::Encode(format!(
+                "the gateway exports neither {}.x",
+                HTTP_EXPORTS.join(".x nor ")
+            ))
         })?;
     let redis = graph.types()[http].exports.contains_key(INBOUND_REDIS);
     for export in std::iter::once(export_name.as_str()).chain(redis.then_some(INBOUND_REDIS)) {

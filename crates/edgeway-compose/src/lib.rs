@@ -1,6 +1,6 @@
 //! Composes the edgeway gateway and its handler components into one component that exports
-//! `wasi:http/incoming-handler` and imports nothing but WASI, and checks that it will load on
-//! Spin.
+//! the gateway's `wasi:http` handler (WASI 0.2 or 0.3) and imports nothing but WASI, and checks
+//! that it will load on Spin.
 //!
 //! The gateway imports each handler under a plain name (`greet`, `echo`, ...), typed as the
 //! contract's `handle` function; each handler exports the contract interface. The composer

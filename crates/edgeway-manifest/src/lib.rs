@@ -31,6 +31,7 @@ pub mod split;
 #[cfg(test)]
 mod tests;
 mod variables;
+mod wasi;
 
 pub use api_docs::ApiDocs;
 pub use describe::{ResponseDecl, RouteMeta, check_schema, reason};
@@ -45,3 +46,4 @@ pub use policies::{
     ApiKeySettings, AuthDecl, CorsDecl, JwtSettings, RateKeyDecl, RateLimitDecl, RouteSettings,
 };
 pub use variables::{AppVariable, Variables};
+pub use wasi::Wasi;

@@ -93,6 +93,7 @@ struct RawEdgeway {
     schedules: IndexMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     subscriptions: Vec<Spanned<RawSubscription>>,
+    wasi: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -264,6 +265,13 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
         raw.trigger.redis,
         raw.application.trigger.redis.and_then(|r| r.address),
     );
+    let wasi = match &edgeway.wasi {
+        Some(wasi) => wasi.get_ref().parse().unwrap_or_else(|message| {
+            checker.error(wasi.span().start, message, None);
+            crate::Wasi::default()
+        }),
+        None => crate::Wasi::default(),
+    };
     let mut manifest = Manifest {
         path: checker.file.to_owned(),
         app_name: raw.application.name,
@@ -281,6 +289,7 @@ fn check(checker: &mut Checker<'_>) -> Option<Manifest> {
         variables,
         api,
         events,
+        wasi,
     };
     check_paths(checker, &manifest.events, &manifest);
     let capabilities = Capabilities {

@@ -43,6 +43,9 @@ pub struct Manifest {
     pub api: crate::ApiDocs,
     /// Subscriptions, schedules, the webhook endpoint and the Redis triggers.
     pub events: crate::Events,
+    /// The `wasi:http` version the composed app exports (`wasi`; `edgeway build --wasi`
+    /// overrides it).
+    pub wasi: crate::Wasi,
 }
 
 /// A handler component named in the manifest.

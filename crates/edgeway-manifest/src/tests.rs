@@ -257,7 +257,36 @@ const INVALID: &[Case] = &[
         "unknown field `lang`, expected one of `path`, `language`",
         None,
     ),
+    (
+        "a WASI version edgeway does not build for",
+        concat!(
+            header!(),
+            "[component.gateway.tool.edgeway]\n",
+            "wasi = \"0.4\"\n",
+            "handlers = { greet = { path = \"src\" } }\n",
+        ),
+        (6, 8),
+        "`wasi = \"0.4\"` is not a WASI version edgeway builds for; use \"0.2\" or \"0.3\"",
+        None,
+    ),
 ];
+
+#[test]
+fn the_wasi_version_is_0_2_unless_the_manifest_says_0_3() {
+    use crate::Wasi;
+    let handlers = "handlers = { greet = { path = \"src\" } }\n";
+    for (setting, expected) in [
+        ("", Wasi::P2),
+        ("wasi = \"0.2\"\n", Wasi::P2),
+        ("wasi = \"0.3\"\n", Wasi::P3),
+    ] {
+        let source = format!(
+            "{}[component.gateway.tool.edgeway]\n{setting}{handlers}",
+            header!()
+        );
+        assert_eq!(valid(&source).wasi, expected, "{setting}");
+    }
+}
 
 #[test]
 fn every_mistake_is_reported_where_it_is_with_a_hint() {

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use edgeway_host::AppComponent;
-use edgeway_manifest::Manifest;
+use edgeway_manifest::{Manifest, Wasi};
 
 use crate::routes::route_table;
 
@@ -27,6 +27,7 @@ pub enum Build {
 pub struct Banner {
     host: HostKind,
     build: Build,
+    wasi: Wasi,
     routes: Vec<String>,
 }
 
@@ -35,6 +36,7 @@ impl Banner {
         Banner {
             host,
             build,
+            wasi: manifest.wasi,
             routes: route_table(manifest),
         }
     }
@@ -45,15 +47,17 @@ impl Banner {
     }
 
     fn lines(&self, addr: SocketAddr) -> Vec<String> {
-        let host = match self.host {
-            HostKind::Spin => "Spin (spin up)",
-            HostKind::Local => "local (wasmtime, a fresh instance per request)",
+        let host = match (self.host, self.wasi) {
+            (HostKind::Spin, _) => "Spin (spin up)",
+            (HostKind::Local, Wasi::P2) => "local (wasmtime, a fresh instance per request)",
+            (HostKind::Local, Wasi::P3) => "local (wasmtime, instances reused across requests)",
         };
         let build = match self.build {
             Build::Single => "single component (the gateway composed with every handler)".into(),
             Build::Split(1) => "split, 1 component".into(),
             Build::Split(n) => format!("split, {n} components"),
         };
+        let build = format!("{build}, WASI {}", self.wasi);
         let mut lines = vec![
             String::new(),
             format!("  edgeway up: http://{addr}"),
@@ -88,6 +92,7 @@ mod tests {
         let banner = Banner {
             host: HostKind::Local,
             build: Build::Split(3),
+            wasi: Wasi::P2,
             routes: vec!["METHODS  PATH".into(), "GET      /hello".into()],
         };
         let addr: SocketAddr = "127.0.0.1:3000".parse().unwrap();
@@ -95,7 +100,7 @@ mod tests {
             banner.lines(addr).join("\n"),
             "\n  edgeway up: http://127.0.0.1:3000\
              \n  host:   local (wasmtime, a fresh instance per request)\
-             \n  build:  split, 3 components\
+             \n  build:  split, 3 components, WASI 0.2\
              \n  routes:\
              \n    METHODS  PATH\
              \n    GET      /hello\n"
@@ -103,10 +108,20 @@ mod tests {
         let single = Banner {
             host: HostKind::Spin,
             build: Build::Single,
+            wasi: Wasi::P3,
             routes: Vec::new(),
         };
         let lines = single.lines(addr);
         assert_eq!(lines[2], "  host:   Spin (spin up)");
         assert!(lines[3].starts_with("  build:  single component"));
+        assert!(lines[3].ends_with(", WASI 0.3"));
+        let reused = Banner {
+            host: HostKind::Local,
+            ..single
+        };
+        assert_eq!(
+            reused.lines(addr)[2],
+            "  host:   local (wasmtime, instances reused across requests)"
+        );
     }
 }

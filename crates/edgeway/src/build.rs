@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow, bail};
 use edgeway_compose::{ComposeError, Handler, SPIN_MAX_MEMORIES, inspect};
-use edgeway_manifest::{Diagnostic, Language, Manifest, ManifestError};
+use edgeway_manifest::{Diagnostic, Language, Manifest, ManifestError, Wasi};
 
 use crate::cargo::{Package, Workspace};
 use crate::languages::{self, Toolchain};
@@ -12,6 +12,16 @@ use crate::progress::Step;
 /// The gateway's package in the components workspace.
 const GATEWAY_PACKAGE: &str = "gateway";
 
+/// `--wasi`, for `edgeway build` and `edgeway up`.
+#[derive(clap::Args)]
+pub struct WasiArg {
+    /// The WASI version to build for: 0.2 (`wasi:http/incoming-handler`, every Spin, Fermyon
+    /// Cloud, SpinKube) or 0.3 (`wasi:http/handler`, Spin 4.1+, which reuses instances)
+    /// [default: the manifest's `wasi`, else 0.2].
+    #[arg(long, value_name = "VERSION")]
+    pub wasi: Option<Wasi>,
+}
+
 /// What a build produced.
 pub struct Built {
     pub manifest: Manifest,
@@ -19,8 +29,9 @@ pub struct Built {
     pub output: PathBuf,
 }
 
-pub fn build(manifest_path: &Path) -> anyhow::Result<Built> {
-    let parts = build_parts(manifest_path)?;
+/// Builds the app for `wasi`, or for the manifest's `wasi` when `None`.
+pub fn build(manifest_path: &Path, wasi: Option<Wasi>) -> anyhow::Result<Built> {
+    let parts = build_parts(manifest_path, wasi)?;
     compose_app(parts)
 }
 
@@ -47,10 +58,7 @@ impl Parts {
         let gateway = self.workspace.package(GATEWAY_PACKAGE).with_context(|| {
             format!("the components workspace has no `{GATEWAY_PACKAGE}` crate")
         })?;
-        let features: Vec<String> = features
-            .iter()
-            .map(|f| format!("{GATEWAY_PACKAGE}/{f}"))
-            .collect();
+        let features = gateway_features(features, self.manifest.wasi);
         let manifest_abs = manifest_path.canonicalize()?;
         self.workspace.build(
             &[gateway],
@@ -65,9 +73,22 @@ impl Parts {
     }
 }
 
-/// Builds the handlers and the gateway and reads them; the workspace's lock stays held.
-pub fn build_parts(manifest_path: &Path) -> anyhow::Result<Parts> {
-    let manifest = Manifest::load(manifest_path)?;
+/// The gateway's cargo features, as `gateway/<feature>`: the policies' and the HTTP edge's.
+fn gateway_features(policies: &[&str], wasi: Wasi) -> Vec<String> {
+    policies
+        .iter()
+        .chain([&wasi.gateway_feature()])
+        .map(|f| format!("{GATEWAY_PACKAGE}/{f}"))
+        .collect()
+}
+
+/// Builds the handlers and the gateway (for `wasi`, or the manifest's) and reads them; the
+/// workspace's lock stays held.
+pub fn build_parts(manifest_path: &Path, wasi: Option<Wasi>) -> anyhow::Result<Parts> {
+    let mut manifest = Manifest::load(manifest_path)?;
+    if let Some(wasi) = wasi {
+        manifest.wasi = wasi;
+    }
     let dir = manifest.dir();
     let languages: Vec<Language> = manifest
         .handlers
@@ -122,11 +143,7 @@ pub fn build_parts(manifest_path: &Path) -> anyhow::Result<Parts> {
     packages.sort_by_key(|p| &p.id);
     packages.dedup_by_key(|p| &p.id);
     let manifest_abs = manifest_path.canonicalize()?;
-    let features: Vec<String> = manifest
-        .gateway_features()
-        .iter()
-        .map(|f| format!("{GATEWAY_PACKAGE}/{f}"))
-        .collect();
+    let features = gateway_features(&manifest.gateway_features(), manifest.wasi);
     let build_lock = workspace.lock()?;
     workspace.build(&packages, &features, &[("EDGEWAY_MANIFEST", &manifest_abs)])?;
     step.done(&format!("{} components", packages.len()));
@@ -177,7 +194,7 @@ fn compose_app(parts: Parts) -> anyhow::Result<Built> {
         .map(|(handler, wasm)| composed_handler(&manifest, &handler.name, wasm))
         .collect();
     let composed = compose_checked(&manifest, &gateway_wasm, &handlers)?;
-    let summary = check(&composed)?;
+    let summary = check(&composed, manifest.wasi)?;
     let output = dir.join(&manifest.output);
     write_atomically(&output, &composed)?;
     step.done(&format!("{} ({summary})", output.display()));
@@ -368,21 +385,20 @@ fn build_foreign(
     Ok(paths)
 }
 
-/// Checks that the composed component will load on Spin and on any wasi:http host.
-pub fn check(composed: &[u8]) -> anyhow::Result<String> {
+/// Checks that the composed component will load on Spin and on any wasi:http host of its
+/// WASI version.
+pub fn check(composed: &[u8], wasi: Wasi) -> anyhow::Result<String> {
     let inspection = inspect(composed)?;
+    let http = wasi.http_export();
     // An app that delivers events also exports Spin's Redis trigger interface.
     let exports_http = match inspection.exports.as_slice() {
-        [only] => only.starts_with("wasi:http/incoming-handler@0.2"),
-        [http, redis] => {
-            http.starts_with("wasi:http/incoming-handler@0.2")
-                && redis == edgeway_compose::INBOUND_REDIS
-        }
+        [only] => only.starts_with(http),
+        [first, redis] => first.starts_with(http) && redis == edgeway_compose::INBOUND_REDIS,
         _ => false,
     };
     if !exports_http {
         bail!(
-            "the composed component must export wasi:http/incoming-handler@0.2.x (and, with events, {}) only, but exports: {}",
+            "the composed component must export {http}.x (and, with events, {}) only, but exports: {}",
             edgeway_compose::INBOUND_REDIS,
             inspection.exports.join(", ")
         );

@@ -42,6 +42,8 @@ enum Command {
         /// target/edgeway/split/<app>/ (see docs/split.md).
         #[arg(long)]
         split: bool,
+        #[command(flatten)]
+        wasi: build::WasiArg,
     },
     /// Build, then serve the app over HTTP (with Spin when it is installed).
     Up(up::UpArgs),
@@ -62,8 +64,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Build { split: false } => build::build(&cli.manifest).map(drop),
-        Command::Build { split: true } => split::build_split(&cli.manifest).map(drop),
+        Command::Build { split: false, wasi } => build::build(&cli.manifest, wasi.wasi).map(drop),
+        Command::Build { split: true, wasi } => {
+            split::build_split(&cli.manifest, wasi.wasi).map(drop)
+        }
         Command::Up(args) => up::up(&cli.manifest, args),
         Command::Routes => routes::print(&cli.manifest),
         Command::New(args) => new::new(&cli.manifest, args),

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use edgeway_compose::{Handler, inspect};
-use edgeway_manifest::Manifest;
 use edgeway_manifest::split::{Group, GroupCapabilities, HandlerNeeds, plan};
+use edgeway_manifest::{Manifest, Wasi};
 use edgeway_router::Methods;
 use sha2::{Digest, Sha256};
 use toml_edit::{Array, DocumentMut, Item, Table, value};
@@ -38,8 +38,8 @@ pub fn split_dir(manifest: &Manifest) -> PathBuf {
         .join(&manifest.app_name)
 }
 
-/// Builds the app as a split deployment.
-pub fn build_split(manifest_path: &Path) -> anyhow::Result<SplitBuilt> {
+/// Builds the app as a split deployment, for `wasi` or the manifest's `wasi`.
+pub fn build_split(manifest_path: &Path, wasi: Option<Wasi>) -> anyhow::Result<SplitBuilt> {
     let manifest = Manifest::load(manifest_path)?;
     if let Some(subscription) = manifest.events.subscriptions.first() {
         anyhow::bail!(
@@ -47,7 +47,7 @@ pub fn build_split(manifest_path: &Path) -> anyhow::Result<SplitBuilt> {
             subscription.location
         );
     }
-    let parts = build_parts(manifest_path)?;
+    let parts = build_parts(manifest_path, wasi)?;
     let manifest = &parts.manifest;
     let source = std::fs::read_to_string(manifest_path)
         .with_context(|| format!("cannot read {}", manifest_path.display()))?;
@@ -118,6 +118,7 @@ fn build_group(
     for part in [
         text.as_bytes(),
         features.join(",").as_bytes(),
+        manifest.wasi.gateway_feature().as_bytes(),
         &parts.gateway_wasm,
     ] {
         digest.update((part.len() as u64).to_le_bytes());
@@ -141,7 +142,8 @@ fn build_group(
     if !current {
         let gateway = parts.build_gateway(&group_path, &features)?;
         let composed = compose_checked(manifest, &gateway, &handlers)?;
-        check(&composed).with_context(|| format!("split component `{}`", group.id))?;
+        check(&composed, manifest.wasi)
+            .with_context(|| format!("split component `{}`", group.id))?;
         write_atomically(&wasm_path, &composed)?;
         write_atomically(&key_path, key.as_bytes())?;
     }

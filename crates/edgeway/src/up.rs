@@ -8,10 +8,10 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use edgeway_host::{AppComponent, Host, HostConfig, RedisSubscription, Schedule};
-use edgeway_manifest::Manifest;
+use edgeway_manifest::{Manifest, Wasi};
 
 use crate::banner::{Banner, Build, HostKind, local_banner};
-use crate::build::build;
+use crate::build::{WasiArg, build};
 use crate::log_format::LogFormatArgs;
 use crate::pool_args::PoolArgs;
 use crate::progress;
@@ -82,6 +82,8 @@ pub struct UpArgs {
     /// Spin's router (see `edgeway build --split`).
     #[arg(long)]
     split: bool,
+    #[command(flatten)]
+    wasi: WasiArg,
     /// Local host: check each answer against the response the OpenAPI document declares for
     /// it (status, content type, schema) and log every violation with the request id and a
     /// JSON pointer; answers are sent unchanged. For development: bodies are read whole.
@@ -117,22 +119,23 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
         HostChoice::Auto => spin_installed && !args.check_responses,
     };
     if use_spin && args.split {
-        let built = split::build_split(manifest_path)?;
+        let built = split::build_split(manifest_path, args.wasi.wasi)?;
         let count = split::read_split_manifest(&built.spin_manifest)?.len();
         Banner::new(&built.manifest, HostKind::Spin, Build::Split(count)).print(args.listen);
         return spin_up(&built.spin_manifest, &args);
     }
     if use_spin {
-        let built = build(manifest_path)?;
+        let built = build(manifest_path, args.wasi.wasi)?;
         Banner::new(&built.manifest, HostKind::Spin, Build::Single).print(args.listen);
         return spin_up(manifest_path, &args);
     }
     let (manifest, output) = if args.no_build {
-        let manifest = edgeway_manifest::Manifest::load(manifest_path)?;
+        let mut manifest = edgeway_manifest::Manifest::load(manifest_path)?;
+        manifest.wasi = args.wasi.wasi.unwrap_or(manifest.wasi);
         let output = manifest.dir().join(&manifest.output);
         (manifest, output)
     } else {
-        build_app(manifest_path, args.split)?
+        build_app(manifest_path, args.split, args.wasi.wasi)?
     };
     let variables = variables(&manifest)?;
     let schedules = schedules(&manifest, &variables);
@@ -150,7 +153,9 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
         Some(path) => edgeway_host::parse_runtime_config(path)?,
         None => Default::default(),
     };
-    let watched = args.watch.then(|| (manifest_path.to_owned(), args.split));
+    let watched = args
+        .watch
+        .then(|| (manifest_path.to_owned(), args.split, args.wasi.wasi));
     let config = HostConfig {
         listen: args.listen,
         components,
@@ -185,8 +190,8 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
             () = &mut first => return Ok(()),
         };
         banner.print(host.local_addr());
-        if let Some((manifest_path, split)) = watched {
-            watch::spawn(manifest_path, split, host.reloader())?;
+        if let Some((manifest_path, split, wasi)) = watched {
+            watch::spawn(manifest_path, split, wasi, host.reloader())?;
         }
         tokio::select! {
             served = host.serve(first) => served?,
@@ -199,14 +204,18 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
     served
 }
 
-/// Builds the app (a split deployment if `split`): its manifest, and the composed
-/// component or the split deployment's `spin.toml`.
-pub(crate) fn build_app(manifest_path: &Path, split: bool) -> anyhow::Result<(Manifest, PathBuf)> {
+/// Builds the app (a split deployment if `split`; for `wasi`, or the manifest's): its
+/// manifest, and the composed component or the split deployment's `spin.toml`.
+pub(crate) fn build_app(
+    manifest_path: &Path,
+    split: bool,
+    wasi: Option<Wasi>,
+) -> anyhow::Result<(Manifest, PathBuf)> {
     if split {
-        let built = split::build_split(manifest_path)?;
+        let built = split::build_split(manifest_path, wasi)?;
         Ok((built.manifest, built.spin_manifest))
     } else {
-        let built = build(manifest_path)?;
+        let built = build(manifest_path, wasi)?;
         Ok((built.manifest, built.output))
     }
 }

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use edgeway_host::Reloader;
+use edgeway_manifest::Wasi;
 use tokio::runtime::Handle;
 
 use crate::up;
@@ -33,8 +34,14 @@ pub(crate) const LOCAL_NOTE: &str = "Serving with the local host: `--watch` swap
     build in without a restart, which Spin cannot do (`spin watch` restarts `spin up`)";
 
 /// Watches the app's files on a thread of its own, rebuilding the app (a split deployment
-/// if `split`) and reloading it into the host behind `reloader` on every change.
-pub(crate) fn spawn(manifest: PathBuf, split: bool, reloader: Reloader) -> anyhow::Result<()> {
+/// if `split`, for `wasi` or the manifest's) and reloading it into the host behind
+/// `reloader` on every change.
+pub(crate) fn spawn(
+    manifest: PathBuf,
+    split: bool,
+    wasi: Option<Wasi>,
+    reloader: Reloader,
+) -> anyhow::Result<()> {
     let watched = Watched::read(&manifest)?;
     eprintln!(
         "Watching {} and [{}] for changes",
@@ -48,6 +55,7 @@ pub(crate) fn spawn(manifest: PathBuf, split: bool, reloader: Reloader) -> anyho
             let watcher = Watcher {
                 manifest,
                 split,
+                wasi,
                 reloader,
                 runtime,
             };
@@ -60,6 +68,7 @@ pub(crate) fn spawn(manifest: PathBuf, split: bool, reloader: Reloader) -> anyho
 struct Watcher {
     manifest: PathBuf,
     split: bool,
+    wasi: Option<Wasi>,
     reloader: Reloader,
     runtime: Handle,
 }
@@ -95,7 +104,7 @@ impl Watcher {
     fn rebuild(&self) {
         let started = Instant::now();
         let components =
-            up::build_app(&self.manifest, self.split).and_then(|(manifest, output)| {
+            up::build_app(&self.manifest, self.split, self.wasi).and_then(|(manifest, output)| {
                 let variables = up::variables(&manifest)?;
                 let document = edgeway_openapi::document(&manifest);
                 Ok((
