@@ -1,5 +1,6 @@
 //! Step 4: who is calling. API keys and JWTs are checked against Spin variables read through
-//! `wasi:config`, so no secret is ever part of the component.
+//! `wasi:config`, so no secret is ever part of the component; each instance reads and parses
+//! them once (`platform::once`).
 use edgeway_policy::Auth;
 use edgeway_policy::RoutePolicy;
 
@@ -30,10 +31,12 @@ pub fn authenticate(head: &Head, policy: &RoutePolicy<'static>) -> Result<Option
 #[cfg(feature = "api-key")]
 fn api_key(head: &Head) -> Result<Caller, Reply> {
     use edgeway_policy::api_key::ApiKeys;
+    static KEYS: std::sync::OnceLock<ApiKeys> = std::sync::OnceLock::new();
     let (source, variable) = crate::app::API_KEY;
-    let keys = crate::platform::variable(variable)
-        .and_then(|config| ApiKeys::parse(&config))
-        .map_err(|error| crate::problem::misconfigured(head, &error))?;
+    let keys = crate::platform::once(&KEYS, || {
+        crate::platform::variable(variable).and_then(|config| ApiKeys::parse(&config))
+    })
+    .map_err(|error| crate::problem::misconfigured(head, &error))?;
     let challenge = format!("ApiKey header=\"{}\"", source.header);
     let presented = source
         .find(&head.headers, &head.query)
@@ -56,20 +59,21 @@ fn api_key(_: &Head) -> Result<Caller, Reply> {
 #[cfg(feature = "jwt")]
 fn jwt(head: &Head, scopes: &[&str]) -> Result<Caller, Reply> {
     use edgeway_policy::jwt::{AuthError, Verifier, has_scopes};
+    static VERIFIER: std::sync::OnceLock<Verifier> = std::sync::OnceLock::new();
     let settings = &crate::app::JWT;
     let read = |variable: Option<&str>| variable.map(crate::platform::variable).transpose();
-    let verifier = read(settings.secret_variable)
-        .and_then(|secret| Ok((secret, read(settings.jwks_variable)?)))
-        .and_then(|(secret, jwks)| {
-            Verifier::new(
-                secret.as_deref(),
-                jwks.as_deref(),
-                settings.issuer,
-                settings.audience,
-                settings.leeway,
-            )
-        })
-        .map_err(|error| crate::problem::misconfigured(head, &error))?;
+    let verifier = crate::platform::once(&VERIFIER, || {
+        let secret = read(settings.secret_variable)?;
+        let jwks = read(settings.jwks_variable)?;
+        Verifier::new(
+            secret.as_deref(),
+            jwks.as_deref(),
+            settings.issuer,
+            settings.audience,
+            settings.leeway,
+        )
+    })
+    .map_err(|error| crate::problem::misconfigured(head, &error))?;
     let refuse = |error: AuthError| match &error {
         AuthError::Missing(detail) | AuthError::Unauthorized(detail) => {
             crate::problem::unauthorized(head, detail, &error.www_authenticate())

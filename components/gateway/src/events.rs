@@ -171,9 +171,10 @@ fn claim_tick(head: &Head, name: &str, time: &str) -> Result<Option<String>, Rep
 /// Schedules are fired with `authorization: Bearer <secret>`, or `?token=<secret>` for cron
 /// services that can only be given a URL (the access log never shows the query).
 fn check_schedule_secret(head: &Head) -> Result<(), Reply> {
+    static SECRET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let variable = app::SCHEDULE_SECRET.expect("the schedule path exists only with a secret");
-    let secret =
-        platform::variable(variable).map_err(|error| problem::misconfigured(head, &error))?;
+    let secret = platform::once(&SECRET, || platform::variable(variable))
+        .map_err(|error| problem::misconfigured(head, &error))?;
     let bearer = head
         .header("authorization")
         .and_then(|value| value.strip_prefix("Bearer "));
@@ -182,7 +183,7 @@ fn check_schedule_secret(head: &Head) -> Result<(), Reply> {
         .split('&')
         .find_map(|pair| pair.strip_prefix("token="));
     let presented = bearer.or(token).unwrap_or_default();
-    if !secret.is_empty() && edgeway_policy::api_key::secret_matches(presented, &secret) {
+    if !secret.is_empty() && edgeway_policy::api_key::secret_matches(presented, secret) {
         Ok(())
     } else {
         Err(problem::unauthorized(

@@ -18,6 +18,21 @@ pub fn now() -> std::time::Duration {
         .unwrap_or_default()
 }
 
+/// What `make` derives from variables, made once per instance: on WASI 0.3 an instance serves
+/// many requests, and variables do not change while the app runs. A failure is not kept, so
+/// the next request tries again (a secret store may come back).
+#[cfg(feature = "secrets")]
+pub fn once<T: Send + Sync>(
+    cell: &'static std::sync::OnceLock<T>,
+    make: impl FnOnce() -> Result<T, String>,
+) -> Result<&'static T, String> {
+    if let Some(made) = cell.get() {
+        return Ok(made);
+    }
+    let made = make()?;
+    Ok(cell.get_or_init(|| made))
+}
+
 /// The gateway component's variable `name`.
 #[cfg(feature = "secrets")]
 pub fn variable(name: &str) -> Result<String, String> {
