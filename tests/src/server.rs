@@ -40,6 +40,25 @@ pub fn split_mode() -> bool {
     std::env::var("EDGEWAY_TEST_SPLIT").is_ok_and(|v| v == "1")
 }
 
+/// The WASI version the HTTP suites build the apps for (`EDGEWAY_TEST_WASI=0.3`), if not the
+/// manifests' own: every server is then started with `edgeway up --wasi <version>`.
+pub fn wasi_mode() -> Option<String> {
+    std::env::var("EDGEWAY_TEST_WASI").ok().filter(|v| !v.is_empty())
+}
+
+/// What `edgeway build` and `edgeway up` are given besides `args` for the modes the
+/// environment asks for: `--split`, `--wasi <version>`.
+pub fn mode_args(args: &[&str]) -> Vec<String> {
+    let mut extra = Vec::new();
+    if split_mode() && !args.contains(&"--split") {
+        extra.push("--split".to_owned());
+    }
+    if let Some(wasi) = wasi_mode().filter(|_| !args.contains(&"--wasi")) {
+        extra.extend(["--wasi".to_owned(), wasi]);
+    }
+    extra
+}
+
 /// Servers started by this process, to give each its own store.
 static SERVERS: AtomicUsize = AtomicUsize::new(0);
 
@@ -99,7 +118,7 @@ impl Server {
             .arg(manifest)
             .arg("--key-value-dir")
             .arg(key_value_dir)
-            .args((split_mode() && !args.contains(&"--split")).then_some("--split"))
+            .args(mode_args(args))
             .args(args)
             .envs(envs.iter().copied())
             .stdout(Stdio::piped())

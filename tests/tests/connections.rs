@@ -7,7 +7,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use edgeway_tests::{Server, edgeway, exchange, get, read_response, repo_root, split_mode, tokens};
+use edgeway_tests::{Server, edgeway, exchange, get, mode_args, read_response, repo_root, tokens};
 
 /// The test app on a server of its own, with `args`. The app is built once, before the
 /// first server starts: servers starting together must not build it over each other.
@@ -17,7 +17,7 @@ fn start(args: &[&str]) -> Server {
     BUILT.get_or_init(|| {
         let status = edgeway()
             .arg("build")
-            .args(split_mode().then_some("--split"))
+            .args(mode_args(&[]))
             .arg("--manifest")
             .arg(&manifest)
             .status()

@@ -95,6 +95,8 @@ fn the_banner_lists_the_host_the_build_and_the_routes() {
         "build:  single component"
     };
     assert!(banner[2].contains(build), "{stderr}");
+    let wasi = edgeway_tests::wasi_mode().unwrap_or_else(|| "0.2".into());
+    assert!(banner[2].ends_with(&format!(", WASI {wasi}")), "{stderr}");
     assert!(banner[3].contains("routes:"), "{stderr}");
     let routes: Vec<Vec<&str>> = banner[4..]
         .iter()
