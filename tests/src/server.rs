@@ -43,7 +43,9 @@ pub fn split_mode() -> bool {
 /// The WASI version the HTTP suites build the apps for (`EDGEWAY_TEST_WASI=0.3`), if not the
 /// manifests' own: every server is then started with `edgeway up --wasi <version>`.
 pub fn wasi_mode() -> Option<String> {
-    std::env::var("EDGEWAY_TEST_WASI").ok().filter(|v| !v.is_empty())
+    std::env::var("EDGEWAY_TEST_WASI")
+        .ok()
+        .filter(|v| !v.is_empty())
 }
 
 /// What `edgeway build` and `edgeway up` are given besides `args` for the modes the

@@ -4,7 +4,7 @@ use std::process::Output;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
-use edgeway_tests::{edgeway, repo_root};
+use edgeway_tests::{GreetApp, edgeway, repo_root};
 
 /// Builds rewrite the gateway's `.wasm` for the manifest they build: one at a time.
 static LOCK: Mutex<()> = Mutex::new(());
@@ -132,6 +132,59 @@ fn example_app_builds_into_one_component_spin_can_load() {
         inspection.memories <= edgeway_compose::SPIN_MAX_MEMORIES,
         "{} memories",
         inspection.memories
+    );
+}
+
+/// The manifest's `wasi` picks the build, `--wasi` overrides it; the local host refuses 0.3.
+#[test]
+fn wasi_0_3_builds_export_the_0_3_handler_and_0_2_builds_the_0_2_one() {
+    let _guard = one_build_at_a_time();
+    let app = GreetApp::new(
+        "wasi-versions",
+        "",
+        "",
+        "[component.gateway.tool.edgeway.routes]\n\"GET /hello\" = \"greet\"\n",
+    );
+    let manifest = app.manifest().to_str().unwrap().to_owned();
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let wasi_table = "[component.gateway.tool.edgeway]\nwasi = \"0.3\"\n";
+    std::fs::write(
+        &manifest,
+        text.replace(
+            "[component.gateway.tool.edgeway.handlers]",
+            &format!("{wasi_table}[component.gateway.tool.edgeway.handlers]"),
+        ),
+    )
+    .unwrap();
+    let output = app.manifest().with_file_name("app.wasm");
+    for (extra, export) in [
+        (&[][..], "wasi:http/handler@0.3"),
+        (&["--wasi", "0.2"][..], "wasi:http/incoming-handler@0.2"),
+    ] {
+        let args = [&["build", "--manifest", manifest.as_str()][..], extra].concat();
+        let (built, stderr) = run(&args);
+        assert!(built.status.success(), "{args:?}:\n{stderr}");
+        let inspection = edgeway_compose::inspect(&std::fs::read(&output).unwrap()).unwrap();
+        assert_eq!(inspection.exports.len(), 1, "{:?}", inspection.exports);
+        assert!(
+            inspection.exports[0].starts_with(export),
+            "{:?}",
+            inspection.exports
+        );
+        assert_eq!(inspection.non_wasi_imports(), Vec::<&str>::new());
+    }
+    let (served, stderr) = run(&[
+        "up",
+        "--host",
+        "local",
+        "--no-build",
+        "--manifest",
+        &manifest,
+    ]);
+    assert!(!served.status.success());
+    assert!(
+        stderr.contains("the local host serves WASI 0.2 builds only"),
+        "{stderr}"
     );
 }
 
