@@ -341,12 +341,10 @@ impl Builder {
                 ))))
             }
             (Ok(_), Ok(_)) => Err(link_error(
-                "it exports both wasi:http/incoming-handler@0.2 and wasi:http/handler@0.3: \
-                 export one of them",
+                "it exports two wasi:http handlers, of 0.2 and of 0.3, as Spin refuses too",
             )),
             (Err(_), Err(_)) => Err(link_error(
-                "it has trigger routes but exports neither wasi:http/incoming-handler@0.2.x \
-                 nor wasi:http/handler@0.3.x",
+                "it has trigger routes but exports no wasi:http handler",
             )),
         }
     }

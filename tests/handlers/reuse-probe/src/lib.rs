@@ -8,6 +8,10 @@
 //!   meanwhile);
 //! - `/trap?ms=N`: waits N ms, then panics (a trap: the instance is dropped);
 //! - `/loop`: never ends (the host's timeout stops it);
+//! - `/headers`: answers with the request's URI and headers, one per line;
+//! - `/fetch?url=U`: sends `GET U` (WASI 0.3 `wasi:http/client`) and answers with the
+//!   status, or the error code;
+//! - `/grow?mb=N`: allocates N MiB (past the host's memory limit: a trap);
 //! - anything else: answers at once.
 //!
 //! Build: `cargo build --release --target wasm32-wasip2` in this folder.
@@ -48,6 +52,27 @@ async fn handle(request: Request) -> impl IntoResponse {
     let ms: u64 = param(query, "ms").and_then(|ms| ms.parse().ok()).unwrap_or(0);
     eprintln!("start {tag}");
     match request.uri().path() {
+        "/headers" => {
+            let mut lines = format!("{} {}\n", request.method(), request.uri());
+            for (name, value) in request.headers() {
+                lines += &format!("{name}: {}\n", String::from_utf8_lossy(value.as_bytes()));
+            }
+            IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+            return lines;
+        }
+        "/fetch" => {
+            let url = param(query, "url").unwrap_or("");
+            let answer = match spin_sdk::http::get(url).await {
+                Ok(response) => format!("fetched {url}: {}\n", response.status()),
+                Err(code) => format!("fetching {url} failed: {code:?}\n"),
+            };
+            IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+            return answer;
+        }
+        "/grow" => {
+            let mb: usize = param(query, "mb").and_then(|mb| mb.parse().ok()).unwrap_or(1);
+            std::hint::black_box(vec![1u8; mb << 20]);
+        }
         "/sleep" => wait_for(ms * 1_000_000).await,
         "/trap" => {
             wait_for(ms * 1_000_000).await;
