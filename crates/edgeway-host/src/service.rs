@@ -1,6 +1,6 @@
 //! Serving a `wasi:http@0.3` component (one exporting `wasi:http/handler@0.3.x`) the way
 //! Spin 4.1 and `wasmtime serve` do: through wasmtime-wasi-http's `ProxyHandler`, which
-//! runs every instance on a task of its own and hands it requests while [`Limits`] allow
+//! runs every instance on a task of its own and hands it requests while its limits allow
 //! (reused for up to 128 requests, up to 16 at once, kept 1 s when idle: [`InstanceReuse`]).
 //!
 //! What the local host adds, as for WASI 0.2 components:
@@ -8,7 +8,7 @@
 //! - Each request has the host's deadline (`--timeout`), counted from its dispatch: past it
 //!   the client gets the `504` problem. The instance is dropped once even its most recent
 //!   request is past its deadline, which also stops a guest that loops: the epoch callback
-//!   of such an instance only yields ([`new_shared_store`]), so a busy guest gives the
+//!   of such an instance only yields (`state::new_shared_store`), so a busy guest gives the
 //!   runtime a chance to drop it.
 //! - When the pool is full, a request that needs a new instance waits, as one for a fresh
 //!   instance does (`pool_room`): it is offered again whenever a store of the pool is freed,
@@ -22,31 +22,29 @@
 //!
 //! [`InstanceReuse`]: crate::InstanceReuse
 
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll};
+mod worker;
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use http::uri::{Authority, Scheme};
 use http::{Request, Response, Uri};
 use tokio::sync::oneshot;
-use tokio::time::Sleep;
-use wasmtime::component::GuestTaskId;
-use wasmtime::{Engine, Store, StoreContextMut, Trap};
+use wasmtime::{Engine, Trap};
+use wasmtime_wasi_http::WasiBody;
 use wasmtime_wasi_http::handler::{
-    ExpirationError, HandlerState, Instance, InstantiationError, ProxyHandler, ProxyPre,
-    ShouldAccept, TrapOrPanicError, WorkerExpiration, WorkerState, WorkerStatus,
+    ExpirationError, InstantiationError, ProxyHandler, ProxyPre, TrapOrPanicError,
 };
 use wasmtime_wasi_http::p3::bindings::ServicePre;
 use wasmtime_wasi_http::p3::bindings::http::types::ErrorCode;
-use wasmtime_wasi_http::{WasiBody, WasiHttpView};
 
-use crate::guest_output::{CurrentRequest, RequestId};
+use crate::guest_output::RequestId;
 use crate::instance::Outcome;
-use crate::pool_room::{Attempt, PoolRoom, StoreToken};
-use crate::reuse::{InstanceReuse, Limits};
-use crate::state::{Shared, StoreData, new_shared_store};
+use crate::pool_room::PoolRoom;
+use crate::reuse::InstanceReuse;
+use crate::state::{Shared, StoreData};
+use worker::{Instances, PoolFull, Progress, Ticket, is_worker_timeout};
 
 /// How long a request whose instance failed waits to be told why (the worker says so just
 /// after it dropped the request).
@@ -130,9 +128,7 @@ impl ServiceRunner {
         };
         Err(classify(error, why, deadline).await)
     }
-}
 
-impl ServiceRunner {
     /// Hands the request to an instance, again and again while none has room for it.
     async fn offer(
         &self,
@@ -214,207 +210,56 @@ async fn classify(
     }
 }
 
-/// Whether `error` is how `ProxyHandler` ends a worker still busy past its expiration
-/// (`format_err!("guest timed out")`, which has no type of its own).
-fn is_worker_timeout(error: &wasmtime::Error) -> bool {
-    error.to_string() == "guest timed out"
-}
+#[cfg(test)]
+mod tests {
+    use http_body_util::Empty;
+    use hyper::body::Bytes;
 
-/// A new instance found no room in the pool, while other stores hold it: the request is
-/// offered again later.
-#[derive(Debug)]
-struct PoolFull;
+    use super::*;
 
-impl std::fmt::Display for PoolFull {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the instance pool is full")
-    }
-}
-
-impl std::error::Error for PoolFull {}
-
-/// What the handler knows of one request.
-pub(crate) struct Ticket {
-    id: RequestId,
-    deadline: Instant,
-    progress: Arc<Progress>,
-    /// Told why the instance failed, if it does while the request waits for its response.
-    ended: oneshot::Sender<Arc<wasmtime::Error>>,
-}
-
-/// How far a request got, as its caller and its instance see it.
-#[derive(Default)]
-struct Progress {
-    /// An instance took it.
-    taken: AtomicBool,
-    /// Its caller has the response.
-    answered: AtomicBool,
-}
-
-/// A request an instance took, until it is answered.
-struct Taken {
-    id: RequestId,
-    progress: Arc<Progress>,
-    ended: oneshot::Sender<Arc<wasmtime::Error>>,
-}
-
-/// Makes instances (`HandlerState`).
-struct Instances {
-    engine: Engine,
-    pre: ProxyPre<StoreData>,
-    settings: Settings,
-}
-
-impl HandlerState for Instances {
-    type StoreData = StoreData;
-    type WorkerExpiration = Expiry;
-    type WorkerState = Worker;
-
-    async fn instantiate(&self) -> wasmtime::Result<Instance<StoreData, Expiry, Worker>> {
-        let Settings {
-            room,
-            shared,
-            max_memory_bytes,
-            timeout,
-            reuse,
-        } = &self.settings;
-        let store = new_shared_store(&self.engine, shared, *max_memory_bytes);
-        let instantiate =
-            async |store: &mut Store<StoreData>| self.pre.instantiate_async(store).await;
-        let (store, proxy, token) = match room.attempt(store, instantiate).await {
-            Attempt::Done(done) => done?,
-            Attempt::Full(error) if room.is_empty() => return Err(PoolRoom::never_fits(&error)),
-            Attempt::Full(_) => return Err(wasmtime::Error::new(PoolFull)),
-        };
-        let limits = reuse.draw(*timeout);
-        let current = store.data().current.clone();
-        Ok(Instance {
-            store,
-            proxy,
-            view: <StoreData as WasiHttpView>::http,
-            expiration: Expiry::new(limits),
-            state: Worker {
-                limits,
-                current,
-                taken: Mutex::default(),
-                _token: token,
-            },
-        })
-    }
-}
-
-/// One instance's state (`WorkerState`).
-struct Worker {
-    limits: Limits,
-    /// The instance's output label, for what it logs once no request waits.
-    current: CurrentRequest,
-    /// The requests it took, to tell those waiting why it failed (those answered are pruned
-    /// as new ones come).
-    taken: Mutex<Vec<Taken>>,
-    /// Dropped after the store, to tell the pool's waiters its slots are free.
-    _token: StoreToken,
-}
-
-impl WorkerState for Worker {
-    type StoreData = StoreData;
-    type RequestData = Ticket;
-
-    fn should_accept_request(&self, concurrent_count: usize, total_count: usize) -> ShouldAccept {
-        self.limits.should_accept(concurrent_count, total_count)
+    #[test]
+    fn the_request_carries_scheme_and_authority() {
+        let request = Request::get("/hello/ana?x=1")
+            .body(Empty::<Bytes>::new())
+            .unwrap();
+        let authority = Authority::from_static("localhost:3000");
+        let request = absolute(authority, request);
+        assert_eq!(request.uri(), "http://localhost:3000/hello/ana?x=1");
     }
 
-    fn on_request_start(
-        &self,
-        mut store: StoreContextMut<'_, StoreData>,
-        ticket: Ticket,
-        task: GuestTaskId,
-    ) -> Pin<Box<dyn Future<Output = ()> + Send + Sync>> {
-        ticket.progress.taken.store(true, Ordering::SeqCst);
-        store.data_mut().start_task(task, ticket.id.clone());
-        let mut taken = self.taken.lock().unwrap_or_else(PoisonError::into_inner);
-        taken.retain(|request| !request.progress.answered.load(Ordering::SeqCst));
-        taken.push(Taken {
-            id: ticket.id,
-            progress: ticket.progress,
-            ended: ticket.ended,
-        });
-        Box::pin(tokio::time::sleep_until(ticket.deadline.into()))
-    }
-
-    fn drop(&self, store: Store<StoreData>, result: wasmtime::Result<()>) {
-        drop(store);
-        let taken = std::mem::take(&mut *self.taken.lock().unwrap_or_else(PoisonError::into_inner));
-        let Err(error) = result else { return };
-        let error = Arc::new(error);
-        let mut unanswered = None;
-        let mut told = false;
-        for request in taken {
-            if request.progress.answered.load(Ordering::SeqCst) {
-                continue;
-            }
-            // Those still waiting say why they failed; the rest gave up (a timeout, or a
-            // client gone) before their instance failed.
-            told |= request.ended.send(error.clone()).is_ok();
-            unanswered = Some(request.id);
+    async fn outcome(error: wasmtime::Error, cause: Option<wasmtime::Error>) -> Outcome {
+        let (ended, why) = oneshot::channel();
+        if let Some(cause) = cause {
+            ended.send(Arc::new(cause)).unwrap();
         }
-        if !told {
-            report(&error, unanswered, &self.current);
-        }
+        classify(error, why, Instant::now() + Duration::from_secs(30)).await
     }
-}
 
-/// Logs why an instance no request waits on failed: after answering all its requests, or
-/// after one whose client no longer waits.
-fn report(error: &wasmtime::Error, unanswered: Option<RequestId>, current: &CurrentRequest) {
-    match (unanswered, is_worker_timeout(error)) {
-        (None, true) => eprintln!(
-            "{}the component timed out after the response started and was stopped",
-            current.prefix()
-        ),
-        (None, false) => eprintln!(
-            "{}the instance failed after the response started: {error:#}",
-            current.prefix()
-        ),
-        (Some(id), true) => {
-            eprintln!(
-                "{id} the instance was stopped: it was still busy past the request's timeout"
-            );
-        }
-        (Some(id), false) => eprintln!("{id} the instance failed: {error:#}"),
-    }
-}
+    #[tokio::test]
+    async fn failures_become_outcomes() {
+        let expired = outcome(ExpirationError.into(), None).await;
+        assert!(matches!(expired, Outcome::TimedOut), "{expired:?}");
+        let code = outcome(ErrorCode::HttpRequestDenied.into(), None).await;
+        assert!(
+            matches!(&code, Outcome::ErrorCode(code) if code == "ErrorCode::HttpRequestDenied"),
+            "{code:?}"
+        );
+        let interrupted = outcome(Trap::Interrupt.into(), None).await;
+        assert!(matches!(interrupted, Outcome::TimedOut), "{interrupted:?}");
+        let trapped = outcome(Trap::UnreachableCodeReached.into(), None).await;
+        assert!(matches!(trapped, Outcome::Trapped(_)), "{trapped:?}");
 
-/// When an instance is dropped (`WorkerExpiration`): idle past its idle timeout, or busy
-/// past the request timeout of its most recent request.
-struct Expiry {
-    limits: Limits,
-    sleep: Pin<Box<Sleep>>,
-}
-
-impl Expiry {
-    fn new(limits: Limits) -> Self {
-        Self {
-            limits,
-            sleep: Box::pin(tokio::time::sleep(Duration::MAX)),
-        }
-    }
-}
-
-impl WorkerExpiration for Expiry {
-    fn poll(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        status: WorkerStatus,
-        start: Instant,
-    ) -> Poll<()> {
-        let this = self.get_mut();
-        let Some(at) = this.limits.expires_at(status, start) else {
-            return Poll::Pending;
-        };
-        let at = tokio::time::Instant::from_std(at);
-        if this.sleep.deadline() != at {
-            this.sleep.as_mut().reset(at);
-        }
-        this.sleep.as_mut().poll(cx)
+        // The instance failed: its worker says why.
+        let cause = wasmtime::Error::from(Trap::UnreachableCodeReached);
+        let failed = outcome(TrapOrPanicError.into(), Some(cause)).await;
+        assert!(
+            matches!(&failed, Outcome::InstanceFailed(e) if e.is::<Trap>()),
+            "{failed:?}"
+        );
+        let cause = wasmtime::format_err!("guest timed out");
+        let stopped = outcome(TrapOrPanicError.into(), Some(cause)).await;
+        assert!(matches!(stopped, Outcome::TimedOut), "{stopped:?}");
+        let unsaid = outcome(TrapOrPanicError.into(), None).await;
+        assert!(matches!(unsaid, Outcome::InstanceFailed(_)), "{unsaid:?}");
     }
 }
