@@ -15,8 +15,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use edgeway_outbound::AllowedHosts;
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p3::bindings::ServicePre;
 
 use crate::config::{AppComponent, HostConfig};
 use crate::dispatch::Dispatcher;
@@ -28,6 +29,7 @@ use crate::load_progress::LoadProgress;
 use crate::redis_trigger::{RedisHandlerPre, RedisRunner};
 use crate::response_check::ResponseCheck;
 use crate::route::{RouteTable, TriggerRoute};
+use crate::service::{ServiceRunner, Settings};
 use crate::state::{Shared, StoreData, add_to_linker};
 
 /// What answers HTTP requests and Redis messages: every component's trigger routes, with
@@ -35,13 +37,24 @@ use crate::state::{Shared, StoreData, add_to_linker};
 /// runner per component that has subscriptions.
 pub(crate) struct App {
     pub(crate) routes: RouteTable,
-    pub(crate) runners: Vec<Arc<Runner>>,
+    pub(crate) runners: Vec<HttpRunner>,
     /// In the order of [`Sources::redis`], which never changes while the host serves.
     pub(crate) redis_runners: Vec<Arc<RedisRunner>>,
     /// Checks answers against the app's OpenAPI document (`--check-responses`).
     pub(crate) responses: Option<ResponseCheck>,
     /// What it was built from, to build it again.
     pub(crate) sources: Sources,
+}
+
+/// What serves a component's HTTP requests, by the `wasi:http` version it exports.
+#[derive(Clone)]
+pub(crate) enum HttpRunner {
+    /// `wasi:http/incoming-handler@0.2.x`: a fresh instance per request (Spin's WASI 0.2
+    /// semantics), or one reused in turn with [`HostConfig::reuse`].
+    Incoming(Arc<Runner>),
+    /// `wasi:http/handler@0.3.x`: instances reused as Spin 4.1 does
+    /// ([`HostConfig::instance_reuse`]).
+    Service(Arc<ServiceRunner>),
 }
 
 /// The components an [`App`] is built from.
@@ -261,15 +274,7 @@ impl Builder {
                 for route in &app.trigger_routes {
                     routes.push((TriggerRoute::parse(route)?, runners.len()));
                 }
-                let http = ProxyPre::new(pre.clone()).map_err(link_error)?;
-                runners.push(Arc::new(Runner::new(
-                    http,
-                    self.engine.room.clone(),
-                    shared.clone(),
-                    config.max_memory_bytes,
-                    config.timeout,
-                    config.reuse,
-                )));
+                runners.push(self.http_runner(app, &pre, shared.clone())?);
             }
             if !app.redis_subscriptions.is_empty() {
                 redis_runners.push(Arc::new(RedisRunner {
@@ -295,6 +300,53 @@ impl Builder {
             responses: self.config.check_responses.clone().map(ResponseCheck::new),
             sources,
         })
+    }
+}
+
+impl Builder {
+    /// The runner of `app`'s HTTP requests, by the `wasi:http` handler `pre` exports: exactly
+    /// one of `wasi:http/incoming-handler@0.2.x` and `wasi:http/handler@0.3.x`, as Spin
+    /// requires.
+    fn http_runner(
+        &self,
+        app: &AppComponent,
+        pre: &InstancePre<StoreData>,
+        shared: Shared,
+    ) -> Result<HttpRunner, HostError> {
+        let config = &self.config;
+        let link_error = |reason: &str| HostError::Link {
+            path: app.component.clone(),
+            reason: reason.to_owned(),
+        };
+        match (ProxyPre::new(pre.clone()), ServicePre::new(pre.clone())) {
+            (Ok(incoming), Err(_)) => Ok(HttpRunner::Incoming(Arc::new(Runner::new(
+                incoming,
+                self.engine.room.clone(),
+                shared,
+                config.max_memory_bytes,
+                config.timeout,
+                config.reuse,
+            )))),
+            (Err(_), Ok(service)) => {
+                let settings = Settings {
+                    room: self.engine.room.clone(),
+                    shared,
+                    max_memory_bytes: config.max_memory_bytes,
+                    timeout: config.timeout,
+                    reuse: config.instance_reuse,
+                };
+                let engine = self.engine.engine.clone();
+                Ok(HttpRunner::Service(Arc::new(ServiceRunner::new(
+                    engine, service, settings,
+                ))))
+            }
+            (Ok(_), Ok(_)) => Err(link_error(
+                "it exports two wasi:http handlers, of 0.2 and of 0.3, as Spin refuses too",
+            )),
+            (Err(_), Err(_)) => Err(link_error(
+                "it has trigger routes but exports no wasi:http handler",
+            )),
+        }
     }
 }
 

@@ -13,6 +13,7 @@ use crate::key_value::KeyValueBackend;
 use crate::load_progress::LoadProgress;
 use crate::pool::PoolConfig;
 use crate::redis_trigger::RedisSubscription;
+use crate::reuse::InstanceReuse;
 use crate::schedule::Schedule;
 
 /// The smallest memory limit that lets a component instantiate at all: one
@@ -27,8 +28,9 @@ const MAX_MEMORY_BYTES: usize = 4 << 30;
 /// channels that reach it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppComponent {
-    /// The composed component (`.wasm`): it exports `wasi:http/incoming-handler@0.2.x` if it
-    /// has trigger routes, and `fermyon:spin/inbound-redis` if it has Redis subscriptions.
+    /// The composed component (`.wasm`): it exports `wasi:http/incoming-handler@0.2.x` or
+    /// `wasi:http/handler@0.3.x` (not both) if it has trigger routes, and
+    /// `fermyon:spin/inbound-redis` if it has Redis subscriptions.
     pub component: PathBuf,
     /// Its Spin trigger routes, e.g. `/...`, `/api/...`, `/users/:id` or an exact
     /// `/health`. Across all components, a request goes to the most specific route that
@@ -84,15 +86,22 @@ pub struct HostConfig {
     /// Directory for compiled components (`<key>.cwasm`), created if missing.
     /// Default `.edgeway/cache`.
     pub cache_dir: PathBuf,
-    /// How many requests one instance may serve, one after another. `1`
-    /// (default) gives every request a fresh instance, which is what Spin does
-    /// for WASI 0.2 components; more trades isolation for throughput.
+    /// How many requests one instance of a WASI 0.2 component may serve, one after
+    /// another. `1` (default) gives every request a fresh instance, which is what Spin does
+    /// for WASI 0.2 components; more trades isolation for throughput. `wasi:http@0.3`
+    /// components follow [`instance_reuse`](HostConfig::instance_reuse) instead.
     pub reuse: u32,
+    /// How instances of a `wasi:http@0.3` component are reused: Spin 4.1's settings and
+    /// defaults (128 requests per instance, 16 at once, dropped after 1 s idle). WASI 0.2
+    /// components are not affected.
+    pub instance_reuse: InstanceReuse,
     /// Limit for each linear memory of an instance, in bytes (Spin's
     /// per-memory semantics). Default 128 MiB.
     pub max_memory_bytes: usize,
     /// Wall-clock limit for one request, from the moment it reaches the
-    /// component until the component returns. Default 30 s.
+    /// component until the component returns (WASI 0.2) or answers (`wasi:http@0.3`,
+    /// whose instance may then go on streaming the body, and working, for as long
+    /// again). Default 30 s.
     pub timeout: Duration,
     /// The app's OpenAPI document, to check each answer against the response its operation
     /// declares (`edgeway up --check-responses`): violations are logged on stderr with the
@@ -142,6 +151,7 @@ impl Default for HostConfig {
             components: Vec::new(),
             cache_dir: PathBuf::from(".edgeway/cache"),
             reuse: 1,
+            instance_reuse: InstanceReuse::default(),
             max_memory_bytes: 128 << 20,
             timeout: Duration::from_secs(30),
             check_responses: None,
@@ -214,6 +224,9 @@ impl HostConfig {
                 "reuse",
                 "must be at least 1 (1 = a fresh instance per request)",
             );
+        }
+        if let Err((field, problem)) = self.instance_reuse.check() {
+            return invalid(field, &problem);
         }
         if !(MIN_MEMORY_BYTES..=MAX_MEMORY_BYTES).contains(&self.max_memory_bytes) {
             return invalid(
@@ -339,6 +352,7 @@ mod tests {
         assert!(config.components.is_empty());
         assert_eq!(AppComponent::new("a.wasm").trigger_routes, ["/..."]);
         assert_eq!(config.reuse, 1);
+        assert_eq!(config.instance_reuse, InstanceReuse::default());
         assert_eq!(config.max_memory_bytes, 128 * 1024 * 1024);
         assert_eq!(config.timeout, Duration::from_secs(30));
         assert_eq!(config.key_value_dir, PathBuf::from(".edgeway/key-value"));

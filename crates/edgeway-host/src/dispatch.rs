@@ -14,12 +14,13 @@ use tokio::task::{AbortHandle, JoinHandle};
 use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
-use crate::app::Current;
+use crate::app::{Current, HttpRunner};
 use crate::body::GuardedBody;
 use crate::guest_output::RequestId;
 use crate::instance::{Outcome, Runner};
 use crate::problem::{health, problem};
 use crate::response_check::{Answer, ResponseCheck};
+use crate::service::ServiceRunner;
 use crate::spin_headers;
 
 /// Paths under this prefix are answered by Spin itself, never by a component.
@@ -73,13 +74,15 @@ impl Dispatcher {
 
         // Spin takes the authority from the `Host` header and refuses a
         // request without a valid one; wasi:http needs it too.
-        let host = match request.headers().get(header::HOST).map(|h| h.to_str()) {
-            Some(Ok(host)) if host.parse::<Authority>().is_ok() => host.to_owned(),
-            _ => {
-                let detail = "the request needs a valid `Host` header";
-                return problem(StatusCode::BAD_REQUEST, detail, None);
-            }
-        };
+        let host_header = request.headers().get(header::HOST).map(|h| h.to_str());
+        let (host, authority) =
+            match host_header.map(|host| host.map(|h| (h, h.parse::<Authority>()))) {
+                Some(Ok((host, Ok(authority)))) => (host.to_owned(), authority),
+                _ => {
+                    let detail = "the request needs a valid `Host` header";
+                    return problem(StatusCode::BAD_REQUEST, detail, None);
+                }
+            };
         let target = request
             .uri()
             .path_and_query()
@@ -90,7 +93,10 @@ impl Dispatcher {
         }
 
         let method = request.method().as_str().to_owned();
-        let response = call_component(runner, request).await;
+        let response = match runner {
+            HttpRunner::Incoming(runner) => call_component(runner, request).await,
+            HttpRunner::Service(runner) => call_service(&runner, authority, request).await,
+        };
         match &app.responses {
             Some(check) => checked(check, &method, &path, response).await,
             None => response,
@@ -175,6 +181,23 @@ where
     failed(&id, outcome, timeout)
 }
 
+/// Passes the request to a `wasi:http@0.3` component and turns what happens into a response.
+async fn call_service<B>(
+    runner: &ServiceRunner,
+    authority: Authority,
+    request: Request<B>,
+) -> Response<HyperOutgoingBody>
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<wasmtime_wasi_http::Error>,
+{
+    let id = RequestId::next();
+    match runner.handle(&id, authority, request).await {
+        Ok(response) => response,
+        Err(outcome) => failed(&id, outcome, runner.timeout()),
+    }
+}
+
 /// The component's run ended without a response.
 fn failed(
     id: &RequestId,
@@ -198,6 +221,14 @@ fn failed(
         Outcome::Returned => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "the component returned without setting a response".to_owned(),
+        ),
+        Outcome::InstanceFailed(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the component failed before responding: {}", cause(e)),
+        ),
+        Outcome::ErrorCode(code) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the component answered with the error code {code}"),
         ),
         Outcome::NoRoom => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -232,6 +263,12 @@ fn log_failure(id: &RequestId, outcome: &Outcome, when: &str) {
         Outcome::Trapped(e) => eprintln!("{id} the component trapped{when}: {e:#}"),
         Outcome::NotStarted(e) => eprintln!("{id} the component could not be started: {e:#}"),
         Outcome::NoRoom => eprintln!("{id} the instance pool stayed full until the deadline"),
+        Outcome::InstanceFailed(e) => {
+            eprintln!("{id} the instance serving it failed{when}: {e:#}");
+        }
+        Outcome::ErrorCode(code) => {
+            eprintln!("{id} the component answered with the error code {code}");
+        }
     }
 }
 

@@ -57,10 +57,12 @@ pub enum HostError {
     },
 
     /// The component imports something the host does not provide, or does not
-    /// export `wasi:http/incoming-handler@0.2.x`.
+    /// export exactly one of `wasi:http/incoming-handler@0.2.x` and
+    /// `wasi:http/handler@0.3.x`.
     #[error(
         "component {path} cannot run here: {reason} (a component must export \
-         wasi:http/incoming-handler@0.2.x and import only WASI 0.2 interfaces)"
+         wasi:http/incoming-handler@0.2.x or wasi:http/handler@0.3.x and import only \
+         WASI 0.2 and 0.3 interfaces)"
     )]
     Link {
         /// The component path from the configuration.

@@ -19,7 +19,7 @@ use wasmtime_wasi_http::p2::bindings::{Proxy, ProxyPre};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 use crate::guest_output::RequestId;
-use crate::pool_room::{Attempt, PoolRoom, StoreToken, is_pool_full};
+use crate::pool_room::{Attempt, PoolRoom, StoreToken};
 use crate::state::{Shared, StoreData, begin_request, new_store};
 
 /// At most this many idle instances are kept for reuse; more would only hold
@@ -44,6 +44,11 @@ pub(crate) enum Outcome {
     NotStarted(wasmtime::Error),
     /// The deadline passed while the request waited for room in the instance pool.
     NoRoom,
+    /// The instance serving it, with other requests (a `wasi:http@0.3` component), failed
+    /// before it answered: a trap in any of its requests, or the host task running it.
+    InstanceFailed(Arc<wasmtime::Error>),
+    /// The component answered with a `wasi:http` error code instead of a response.
+    ErrorCode(String),
 }
 
 /// An instance kept for further requests.
@@ -170,30 +175,23 @@ impl Runner {
     /// One attempt at a fresh instance; on failure its store is dropped, and with it
     /// whatever slots it took.
     async fn instantiate(&self, id: &RequestId, deadline: Instant) -> Attempt<Warm> {
-        let token = self.room.store_token();
-        let mut store = new_store(
+        let store = new_store(
             self.pre.engine(),
             &self.shared,
             self.max_memory_bytes,
             id,
             deadline,
         );
-        match self.pre.instantiate_async(&mut store).await {
-            Ok(proxy) => Attempt::Done(Ok(Warm {
+        let instantiate =
+            async |store: &mut Store<StoreData>| self.pre.instantiate_async(store).await;
+        match self.room.attempt(store, instantiate).await {
+            Attempt::Done(done) => Attempt::Done(done.map(|(store, proxy, token)| Warm {
                 store,
                 proxy,
                 served: 0,
                 _token: token,
             })),
-            Err(e) => {
-                drop(store);
-                drop(token);
-                if is_pool_full(&e) {
-                    Attempt::Full(e)
-                } else {
-                    Attempt::Done(Err(e))
-                }
-            }
+            Attempt::Full(e) => Attempt::Full(e),
         }
     }
 

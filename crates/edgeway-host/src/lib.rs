@@ -1,4 +1,4 @@
-//! A local HTTP/1.1 host for one WASI 0.2 component, with `spin up`'s
+//! A local HTTP/1.1 host for an app's components (`wasi:http` 0.2 or 0.3), with `spin up`'s
 //! semantics: the runtime the edgeway CLI uses to serve an app locally.
 //!
 //! How a request travels (each step in its own module):
@@ -7,10 +7,10 @@
 //!    with Spin's limits, including at most 32 linear memories per component,
 //!    sized and kept warm by [`HostConfig::pool`]; epoch interruption;
 //!    copy-on-write memory images), loads the compiled
-//!    component from the cache or compiles it, links WASI 0.2, `wasi:http`
-//!    and Spin's `wasi:keyvalue` (SQLite files under
+//!    component from the cache or compiles it, links WASI 0.2 and 0.3, `wasi:http` 0.2
+//!    and 0.3 and Spin's `wasi:keyvalue` (SQLite files under
 //!    [`HostConfig::key_value_dir`]) and `wasi:config` (the resolved
-//!    [`AppComponent::variables`]), lets `wasi:http/outgoing-handler` reach the
+//!    [`AppComponent::variables`]), lets outbound `wasi:http` requests reach the
 //!    [`AppComponent::allowed_outbound_hosts`] only, pre-instantiates, and binds the
 //!    socket (`engine`, `cache`, `state`, `key_value`, `config_store`, `outbound`).
 //! 2. [`Host::serve`] accepts connections, one task each, at most
@@ -26,15 +26,20 @@
 //!    for a split deployment) picks the component, as Spin's router does; a
 //!    path outside every route gets `404`; otherwise Spin's `spin-*` headers
 //!    are added (`dispatch`, `route`, `spin_headers`).
-//! 4. The request runs in a fresh instance (or a reused one when
-//!    [`HostConfig::reuse`] > 1) with a memory limit and a deadline, waiting for room
+//! 4. For a WASI 0.2 component (`wasi:http/incoming-handler@0.2.x`) the request runs in a
+//!    fresh instance (or a reused one when [`HostConfig::reuse`] > 1); a `wasi:http@0.3`
+//!    component (`wasi:http/handler@0.3.x`) gets it in an instance reused as Spin 4.1 does,
+//!    for many requests and several at once ([`HostConfig::instance_reuse`], `reuse`,
+//!    `service`). Either way with a memory limit and a deadline, waiting for room
 //!    first if the instance pool is full (`pool_room`); guest
 //!    stdout/stderr go to the host's stderr as `[req <id>] line` (`instance`,
 //!    `guest_output`); with [`LogFormat::Human`], the gateway's access-log lines go as
 //!    short lines for a person instead (`access_log`).
 //! 5. The component's response streams back. A trap before it answered gives
 //!    `500`, the deadline `504`, both as `application/problem+json`
-//!    (`problem`); the next request gets a fresh instance either way.
+//!    (`problem`); the next request gets a fresh instance either way (a trapped
+//!    `wasi:http@0.3` instance is dropped, and every request in flight on it gets the
+//!    `500`).
 //!
 //! Besides HTTP, as Spin's other triggers and `spin aka crons` would:
 //!
@@ -68,10 +73,12 @@ mod pool_room;
 mod problem;
 mod redis_trigger;
 mod response_check;
+mod reuse;
 mod route;
 mod runtime_config;
 mod schedule;
 mod serve;
+mod service;
 mod spin_headers;
 mod state;
 
@@ -83,6 +90,7 @@ pub use key_value::{KeyValueBackend, KeyValueStore};
 pub use load_progress::{LoadProgress, LoadStep};
 pub use pool::PoolConfig;
 pub use redis_trigger::RedisSubscription;
+pub use reuse::{InstanceReuse, Sampled};
 pub use runtime_config::parse_runtime_config;
 pub use schedule::Schedule;
 pub use serve::Host;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::{Mutex, Notify};
-use wasmtime::PoolConcurrencyLimitError;
+use wasmtime::{PoolConcurrencyLimitError, Store};
 
 /// The queue for one engine's pool, shared by every runner built on that engine.
 #[derive(Default)]
@@ -47,6 +47,29 @@ impl PoolRoom {
         StoreToken(self.clone())
     }
 
+    /// One attempt at an instance in `store`, counted as a store of this pool while it lives:
+    /// on success the store, what `instantiate` made in it and the token to drop after the
+    /// store; on failure both are dropped here, and a full pool is told apart.
+    pub(crate) async fn attempt<T, P>(
+        self: &Arc<Self>,
+        mut store: Store<T>,
+        instantiate: impl AsyncFnOnce(&mut Store<T>) -> wasmtime::Result<P>,
+    ) -> Attempt<(Store<T>, P, StoreToken)> {
+        let token = self.store_token();
+        match instantiate(&mut store).await {
+            Ok(instance) => Attempt::Done(Ok((store, instance, token))),
+            Err(e) => {
+                drop(store);
+                drop(token);
+                if is_pool_full(&e) {
+                    Attempt::Full(e)
+                } else {
+                    Attempt::Done(Err(e))
+                }
+            }
+        }
+    }
+
     /// Runs `attempt` (which creates a store with [`PoolRoom::store_token`] and instantiates
     /// in it, dropping both on failure) until the pool has room for it. Never returns
     /// [`Attempt::Full`] unless the pool could not hold the instance with no other store
@@ -71,15 +94,31 @@ impl PoolRoom {
             freed.as_mut().enable();
             match attempt().await {
                 Attempt::Done(done) => return done,
-                Attempt::Full(error) if self.stores.load(Ordering::SeqCst) == 0 => {
-                    return Err(wasmtime::Error::msg(format!(
-                        "the instance pool cannot hold one request of this component even when \
-                         no other runs ({error}): raise --max-instances"
-                    )));
-                }
+                Attempt::Full(error) if self.is_empty() => return Err(Self::never_fits(&error)),
                 Attempt::Full(_) => freed.await,
             }
         }
+    }
+}
+
+impl PoolRoom {
+    /// Whether no store of this pool is alive: a pool that is full then cannot hold the
+    /// instance at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.stores.load(Ordering::SeqCst) == 0
+    }
+
+    /// Resolves once a store of this pool is dropped, or after `at_most`.
+    pub(crate) async fn freed_within(&self, at_most: std::time::Duration) {
+        let _ = tokio::time::timeout(at_most, self.freed.notified()).await;
+    }
+
+    /// The error for an instance the pool cannot hold even when no other store is alive.
+    pub(crate) fn never_fits(error: &wasmtime::Error) -> wasmtime::Error {
+        wasmtime::Error::msg(format!(
+            "the instance pool cannot hold one request of this component even when \
+             no other runs ({error}): raise --max-instances"
+        ))
     }
 }
 

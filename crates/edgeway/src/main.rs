@@ -10,6 +10,7 @@ mod new;
 mod openapi;
 mod pool_args;
 mod progress;
+mod reuse_args;
 mod routes;
 mod split;
 mod up;

@@ -15,6 +15,7 @@ use crate::build::{WasiArg, build};
 use crate::log_format::LogFormatArgs;
 use crate::pool_args::PoolArgs;
 use crate::progress;
+use crate::reuse_args::{InstanceReuseArgs, parse_timeout};
 use crate::split;
 use crate::watch;
 
@@ -26,14 +27,26 @@ pub struct UpArgs {
     /// Which host serves the app: Spin if a `spin` binary is on PATH, else the local host.
     #[arg(long, value_enum, default_value_t = HostChoice::Auto)]
     host: HostChoice,
-    /// Local host: serve up to N requests with one instance (1 = a fresh instance per
-    /// request, as Spin does for WASI 0.2 components).
+    /// Local host, WASI 0.2 components only: serve up to N requests with one instance, one
+    /// after another (1 = a fresh instance per request, as Spin does for WASI 0.2
+    /// components). wasi:http@0.3 components follow --max-instance-reuse-count.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     reuse: u32,
-    /// Local host: wall-clock limit per request, in seconds (runaway handlers get a 504).
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
-    timeout: u64,
-    /// Local host: memory limit per request, in MiB.
+    #[command(flatten)]
+    instance_reuse: InstanceReuseArgs,
+    /// Local host: wall-clock limit per request: seconds, or a number with `s`, `ms`, `us`
+    /// or `ns` (runaway handlers get a 504). Also read as Spin's --request-timeout (which on
+    /// Spin has no default and only affects wasi:http@0.3 components).
+    #[arg(
+        long,
+        visible_alias = "request-timeout",
+        value_name = "DURATION",
+        default_value = "30",
+        value_parser = parse_timeout
+    )]
+    timeout: Duration,
+    /// Local host: memory limit per instance, in MiB (each linear memory; a wasi:http@0.3
+    /// instance has it for all the requests it serves).
     #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..))]
     max_memory: u64,
     #[command(flatten)]
@@ -170,7 +183,8 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
         components,
         cache_dir: manifest.dir().join("target/edgeway/cache"),
         reuse: args.reuse,
-        timeout: Duration::from_secs(args.timeout),
+        instance_reuse: args.instance_reuse.host_config(),
+        timeout: args.timeout,
         check_responses: args
             .check_responses
             .then(|| edgeway_openapi::document(&manifest)),
