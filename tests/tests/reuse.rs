@@ -70,7 +70,10 @@ fn concurrent_requests_share_instances_and_keep_what_is_theirs() {
         assert_eq!(echoed.status, 200, "{}", echoed.text());
         let body = echoed.json();
         assert_eq!(body["request_id"], format!("reuse-{i}"), "{body}");
-        assert_eq!(echoed.header("x-request-id"), Some(format!("reuse-{i}").as_str()));
+        assert_eq!(
+            echoed.header("x-request-id"),
+            Some(format!("reuse-{i}").as_str())
+        );
         assert_eq!(body["caller"]["name"], *name, "{body}");
         assert_eq!(body["path"], format!("/keyed/{i}"), "{body}");
         assert_eq!(snooped.status, 200, "{}", snooped.text());

@@ -142,15 +142,6 @@ pub fn up(manifest_path: &Path, args: UpArgs) -> anyhow::Result<()> {
         Banner::new(&built.manifest, HostKind::Spin, Build::Single).print(args.listen);
         return spin_up(manifest_path, &args);
     }
-    let wasi = match args.wasi.wasi {
-        Some(wasi) => wasi,
-        None => Manifest::load(manifest_path)?.wasi,
-    };
-    if wasi == Wasi::P3 {
-        bail!(
-            "the local host serves WASI 0.2 builds only: serve a WASI 0.3 build with Spin 4.1 or later (`--host spin`), or build for 0.2 (`--wasi 0.2`)"
-        );
-    }
     let (manifest, output) = if args.no_build {
         let mut manifest = edgeway_manifest::Manifest::load(manifest_path)?;
         manifest.wasi = args.wasi.wasi.unwrap_or(manifest.wasi);
