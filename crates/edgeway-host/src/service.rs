@@ -9,7 +9,7 @@
 //!   the client gets the `504` problem. The instance is dropped once even its most recent
 //!   request is past its deadline, which also stops a guest that loops: the epoch callback
 //!   of such an instance only yields (`state::new_shared_store`), so a busy guest gives the
-//!   runtime a chance to drop it.
+//!   runtime a chance to drop it. Starting an instance is bounded by the timeout too.
 //! - When the pool is full, a request that needs a new instance waits, as one for a fresh
 //!   instance does (`pool_room`): it is offered again whenever a store of the pool is freed,
 //!   and at least every [`RETRY`], so that an instance that becomes ready for more takes
@@ -121,10 +121,11 @@ impl ServiceRunner {
                 return Ok(response);
             }
             Ok(Err(error)) => error,
-            Err(_elapsed) if progress.taken.load(Ordering::SeqCst) => {
-                return Err(Outcome::TimedOut);
+            // Not taken, and offered again for want of room: the pool stayed full.
+            Err(_elapsed) if progress.waited_for_room.load(Ordering::SeqCst) => {
+                return Err(Outcome::NoRoom);
             }
-            Err(_elapsed) => return Err(Outcome::NoRoom),
+            Err(_elapsed) => return Err(Outcome::TimedOut),
         };
         Err(classify(error, why, deadline).await)
     }
@@ -135,6 +136,7 @@ impl ServiceRunner {
         mut ticket: Ticket,
         mut request: Request<WasiBody>,
     ) -> wasmtime::Result<Response<WasiBody>> {
+        let progress = ticket.progress.clone();
         loop {
             let error = match self.handler.handle(ticket, request).await {
                 Ok(response) => return Ok(response),
@@ -152,6 +154,7 @@ impl ServiceRunner {
                 .request
                 .into_inner()
                 .unwrap_or_else(PoisonError::into_inner);
+            progress.waited_for_room.store(true, Ordering::SeqCst);
             self.room.freed_within(RETRY).await;
         }
     }

@@ -53,6 +53,8 @@ pub(super) struct Progress {
     pub(super) taken: AtomicBool,
     /// Its caller has the response.
     pub(super) answered: AtomicBool,
+    /// No new instance had room for it, once at least.
+    pub(super) waited_for_room: AtomicBool,
 }
 
 /// A request an instance took, until it is answered.
@@ -85,7 +87,12 @@ impl HandlerState for Instances {
         let store = new_shared_store(&self.engine, shared, *max_memory_bytes);
         let instantiate =
             async |store: &mut Store<StoreData>| self.pre.instantiate_async(store).await;
-        let (store, proxy, token) = match room.attempt(store, instantiate).await {
+        // The epoch callback makes a guest that loops while it starts yield, so this ends it.
+        let attempt = tokio::time::timeout(*timeout, room.attempt(store, instantiate)).await;
+        let attempt = attempt.map_err(|_elapsed| {
+            wasmtime::format_err!("the component did not finish starting within {timeout:?}")
+        })?;
+        let (store, proxy, token) = match attempt {
             Attempt::Done(done) => done?,
             Attempt::Full(error) if room.is_empty() => return Err(PoolRoom::never_fits(&error)),
             Attempt::Full(_) => return Err(wasmtime::Error::new(PoolFull)),
