@@ -10,7 +10,9 @@
 # the rounds interleave the variants, so a neighbour's build slows all of them alike. One
 # table: requests/s (mean of the rounds), p50 and p99 latency (of the last round), the
 # host's peak RSS (VmHWM), and ratios to baseline A (a plain hello wasi:http component on the
-# same host) and baseline B (a native hyper server). Then the cold start (host start to first
+# same host), baseline B (a native hyper server) and baseline A3 (a plain hello
+# wasi:http@0.3 component, its instances reused as Spin 4.1 does). The WASI 0.3 rows are the
+# same apps built with `wasi = "0.3"`, served with Spin's default reuse. Then the cold start (host start to first
 # 200) with a cold and a warm compile cache, and the composed sizes. Only loopback traffic.
 set -euo pipefail
 source "$(dirname "$0")/bench-setup.sh" suite
@@ -19,11 +21,13 @@ SPLIT50=${SPLIT50:-1}
 DURATION=${DURATION:-5}
 PORT=${PORT:-3900}
 cargo build --release --quiet -p edgeway-host --examples
-(cd components && cargo build --release --quiet -p hello-http)
+(cd components && cargo build --release --quiet -p hello-http -p hello-http3)
 
-# A gateway with N copies of the greet handler, `GET /h1` … `GET /hN`; `policies` puts an
-# API key, a rate limit and CORS on every route.
-generated() { # name, N, plain|policies
+# The `[component.gateway.tool.edgeway]` line that builds for WASI $1 (nothing for 0.2).
+wasi_table() { if [ "$1" = 0.3 ]; then printf '[component.gateway.tool.edgeway]\nwasi = "0.3"\n'; fi; }
+# A gateway with N copies of the greet handler, `GET /h1` … `GET /hN`, built for WASI 0.2 or
+# 0.3; `policies` puts an API key, a rate limit and CORS on every route.
+generated() { # name, N, plain|policies, 0.2|0.3
   local file="$WORK/$1.toml" i
   {
     echo "spin_manifest_version = 2"
@@ -47,6 +51,7 @@ generated() { # name, N, plain|policies
       echo "[component.gateway.tool.edgeway.api_key]"
       echo 'keys = "api_keys"'
     fi
+    wasi_table "$4"
     echo "[component.gateway.tool.edgeway.handlers]"
     for i in $(seq 1 "$2"); do echo "h$i = { path = \"../../../components/examples/greet\" }"; done
     echo "[component.gateway.tool.edgeway.routes]"
@@ -60,22 +65,32 @@ generated() { # name, N, plain|policies
   } >"$file"
   echo "$file"
 }
-# The example app, from spin.toml, with handler paths made relative to $WORK.
-example() {
-  local file="$WORK/example.toml"
+# The example app, from spin.toml, with handler paths made relative to $WORK, built for WASI
+# 0.2 or 0.3.
+example() { # name, 0.2|0.3
+  local file="$WORK/$1.toml"
   sed -e 's|path = "components/|path = "../../../components/|' \
-      -e 's|^source = ".*"|source = "out/example.wasm"|' \
-      -e 's|^name = ".*"|name = "bench-example"|' spin.toml >"$file"
+      -e "s|^source = \".*\"|source = \"out/$1.wasm\"|" \
+      -e "s|^name = \".*\"|name = \"bench-$1\"|" spin.toml |
+    while IFS= read -r line; do
+      if [ "$line" = "[component.gateway.tool.edgeway.handlers]" ]; then wasi_table "$2"; fi
+      printf '%s\n' "$line"
+    done >"$file"
   echo "$file"
 }
-GW1=$(generated bench-gw1 1 plain)
-GW1P=$(generated bench-gw1-policies 1 policies)
-GW10=$(generated bench-gw10 10 plain)
+GW1=$(generated bench-gw1 1 plain 0.2)
+GW1P=$(generated bench-gw1-policies 1 policies 0.2)
+GW10=$(generated bench-gw10 10 plain 0.2)
 # 30 handlers: the most a single component can hold (31 linear memories with the gateway's).
-GW30=$(generated bench-gw30 30 plain)
-GW50=$(generated bench-gw50 50 plain)
-EXAMPLE=$(example)
-for m in "$GW1" "$GW1P" "$GW10" "$GW30" "$EXAMPLE"; do "$EDGEWAY" build --manifest "$m" 2>&1 | tail -1; done
+GW30=$(generated bench-gw30 30 plain 0.2)
+GW50=$(generated bench-gw50 50 plain 0.2)
+EXAMPLE=$(example example 0.2)
+GW1_P3=$(generated bench-gw1-p3 1 plain 0.3)
+GW1P_P3=$(generated bench-gw1-policies-p3 1 policies 0.3)
+GW10_P3=$(generated bench-gw10-p3 10 plain 0.3)
+GW30_P3=$(generated bench-gw30-p3 30 plain 0.3)
+EXAMPLE_P3=$(example example-p3 0.3)
+for m in "$GW1" "$GW1P" "$GW10" "$GW30" "$EXAMPLE" "$GW1_P3" "$GW1P_P3" "$GW10_P3" "$GW30_P3" "$EXAMPLE_P3"; do "$EDGEWAY" build --manifest "$m" 2>&1 | tail -1; done
 SPLIT_APPS=("$GW1" "$GW10")
 if [ "$SPLIT50" = 1 ]; then SPLIT_APPS+=("$GW50"); fi
 for m in "${SPLIT_APPS[@]}"; do "$EDGEWAY" build --split --manifest "$m" 2>&1 | tail -1; done
@@ -103,6 +118,14 @@ variants=(
   "split, 50 handlers, last route, reuse 100|edgeway|$GW50|/h50|--split --reuse 100"
   "example app with Python and JS, GET /hello (Rust), fresh|edgeway|$EXAMPLE|/hello|--reuse 1"
   "example app with Python and JS, GET /hello (Rust), reuse 100|edgeway|$EXAMPLE|/hello|--reuse 100"
+  "A3: plain hello wasi:http@0.3 component, Spin's reuse|plain|target/wasm32-wasip2/release/hello_http3.wasm|/|"
+  "WASI 0.3: gateway + 1 handler|edgeway|$GW1_P3|/h1|"
+  "WASI 0.3: gateway + 1 handler, policies on|edgeway|$GW1P_P3|/h1|"
+  "WASI 0.3: gateway + 10 handlers, last route|edgeway|$GW10_P3|/h10|"
+  "WASI 0.3: gateway + 30 handlers, last route|edgeway|$GW30_P3|/h30|"
+  "WASI 0.3: example app, GET /hello (Rust)|edgeway|$EXAMPLE_P3|/hello|"
+  "WASI 0.3: example app, GET /py/hello (Python)|edgeway|$EXAMPLE_P3|/py/hello|"
+  "WASI 0.3: example app, GET /js/hello (JavaScript)|edgeway|$EXAMPLE_P3|/js/hello|"
 )
 if [ "$SPLIT50" != 1 ]; then
   for v in "${!variants[@]}"; do
@@ -129,12 +152,16 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 echo
-echo "| variant (local host, wrk -t1 -c8, $ROUNDS interleaved rounds of ${DURATION}s) | requests/s | p50 | p99 | peak RSS MiB | ÷ A fresh | ÷ B native |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+for v in "${!variants[@]}"; do
+  case ${variants[$v]} in A3:*) A3=$v ;; esac
+done
+echo "| variant (local host, wrk -t1 -c8, $ROUNDS interleaved rounds of ${DURATION}s) | requests/s | p50 | p99 | peak RSS MiB | ÷ A fresh | ÷ B native | ÷ A3 |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for v in "${!variants[@]}"; do
   label=${variants[$v]%%|*}
-  printf "| %s | %.0f | %s | %s | %s | %.2f | %.2f |\n" "$label" "${RPS[$v]}" "${P50[$v]}" "${P99[$v]}" \
-    "${RSS[$v]}" "$(awk "BEGIN {print ${RPS[$v]} / ${RPS[1]}}")" "$(awk "BEGIN {print ${RPS[$v]} / ${RPS[0]}}")"
+  printf "| %s | %.0f | %s | %s | %s | %.2f | %.2f | %.2f |\n" "$label" "${RPS[$v]}" "${P50[$v]}" "${P99[$v]}" \
+    "${RSS[$v]}" "$(awk "BEGIN {print ${RPS[$v]} / ${RPS[1]}}")" "$(awk "BEGIN {print ${RPS[$v]} / ${RPS[0]}}")" \
+    "$(awk "BEGIN {print ${RPS[$v]} / ${RPS[$A3]}}")"
 done
 
 echo
@@ -152,7 +179,7 @@ done
 echo
 echo "| Composed component | KiB |"
 echo "| --- | ---: |"
-for f in "$WORK"/out/*.wasm target/wasm32-wasip2/release/hello_http.wasm; do
+for f in "$WORK"/out/*.wasm target/wasm32-wasip2/release/hello_http.wasm target/wasm32-wasip2/release/hello_http3.wasm; do
   printf "| %s | %d |\n" "${f#"$WORK"/}" $(( $(stat -c %s "$f") / 1024 ))
 done
 for d in "$WORK"/out/split/bench-gw50; do

@@ -4,7 +4,7 @@ use std::process::Output;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
-use edgeway_tests::{GreetApp, edgeway, repo_root};
+use edgeway_tests::{GreetApp, Server, edgeway, get, repo_root};
 
 /// Builds rewrite the gateway's `.wasm` for the manifest they build: one at a time.
 static LOCK: Mutex<()> = Mutex::new(());
@@ -135,7 +135,8 @@ fn example_app_builds_into_one_component_spin_can_load() {
     );
 }
 
-/// The manifest's `wasi` picks the build, `--wasi` overrides it; the local host refuses 0.3.
+/// The manifest's `wasi` picks the build, `--wasi` overrides it, and the local host serves
+/// the 0.3 build.
 #[test]
 fn wasi_0_3_builds_export_the_0_3_handler_and_0_2_builds_the_0_2_one() {
     let _guard = one_build_at_a_time();
@@ -157,9 +158,10 @@ fn wasi_0_3_builds_export_the_0_3_handler_and_0_2_builds_the_0_2_one() {
     )
     .unwrap();
     let output = app.manifest().with_file_name("app.wasm");
+    // The 0.3 build last, so that it is the one served below.
     for (extra, export) in [
-        (&[][..], "wasi:http/handler@0.3"),
         (&["--wasi", "0.2"][..], "wasi:http/incoming-handler@0.2"),
+        (&[][..], "wasi:http/handler@0.3"),
     ] {
         let args = [&["build", "--manifest", manifest.as_str()][..], extra].concat();
         let (built, stderr) = run(&args);
@@ -173,19 +175,9 @@ fn wasi_0_3_builds_export_the_0_3_handler_and_0_2_builds_the_0_2_one() {
         );
         assert_eq!(inspection.non_wasi_imports(), Vec::<&str>::new());
     }
-    let (served, stderr) = run(&[
-        "up",
-        "--host",
-        "local",
-        "--no-build",
-        "--manifest",
-        &manifest,
-    ]);
-    assert!(!served.status.success());
-    assert!(
-        stderr.contains("the local host serves WASI 0.2 builds only"),
-        "{stderr}"
-    );
+    let server = Server::start(&app.manifest(), &["--no-build", "--wasi", "0.3"], &[]);
+    let hello = get(server.addr, "/hello");
+    assert_eq!(hello.status, 200, "{}", hello.text());
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Serves one WASI 0.2 HTTP component until Ctrl-C.
+//! Serves one WASI HTTP component until Ctrl-C: a 0.2 one with a fresh instance per request
+//! (or `reuse` requests per instance), a 0.3 one reused as Spin 4.1 does.
 //!
 //! Run with: `cargo run --release -p edgeway-host --example serve -- app.wasm [listen] [trigger-route] [reuse]`
 //! e.g. `... -- app.wasm 127.0.0.1:0 /api/... 8`.
