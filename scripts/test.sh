@@ -5,8 +5,9 @@
 # component per group of routes), which must answer exactly as the single component does
 # (`routes` is left out: it checks the `spin-*` headers of the single component's `/...` route,
 # which a split deployment names after the group's route; tests/tests/split.rs checks those);
-# then the same suites against the test app built for WASI 0.3 (`edgeway up --wasi 0.3`, whose
-# instances the local host reuses as Spin 4.1 does), and the tests of that reuse.
+# then the same suites, with events and the split deployment, against the apps built for WASI 0.3
+# (`edgeway up --wasi 0.3`, whose instances the local host reuses as Spin 4.1 does), and the
+# tests of that reuse.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
@@ -16,5 +17,6 @@ EDGEWAY_TEST_SPLIT=1 cargo test --release -p edgeway-tests \
   --test polyglot --test limits_and_logs --test concurrency --test outbound
 EDGEWAY_TEST_WASI=0.3 cargo test --release -p edgeway-tests \
   --test errors --test cors --test auth --test rate_limit --test todos \
-  --test polyglot --test limits_and_logs --test concurrency --test outbound
+  --test polyglot --test limits_and_logs --test concurrency --test outbound \
+  --test events --test split
 EDGEWAY_TEST_WASI=0.3 cargo test --release -p edgeway-tests --test reuse -- --ignored
