@@ -41,12 +41,12 @@ mod app {
     include!(concat!(env!("OUT_DIR"), "/app.rs"));
 }
 
+use edge::Incoming;
 use edgeway_policy::access_log::{AccessLog, rfc3339};
 use edgeway_policy::cors::{Cors, Preflight};
 use edgeway_policy::rate_limit::{Decision, RateKey};
 use edgeway_policy::{Auth, RoutePolicy};
 use edgeway_router::{MatchError, Table};
-use edge::Incoming;
 use problem::Reply;
 use request::Head;
 
@@ -118,11 +118,7 @@ async fn respond(head: Head, incoming: Incoming) -> Reply {
 }
 
 /// Steps 2 to 8 of the pipeline.
-async fn pipeline(
-    head: &Head,
-    incoming: Incoming,
-    trail: &mut Trail,
-) -> Result<Reply, Reply> {
+async fn pipeline(head: &Head, incoming: Incoming, trail: &mut Trail) -> Result<Reply, Reply> {
     let unrouted = |reply| with_headers(reply, &cors_headers(head, app::CORS.as_ref()));
     edgeway_router::check_path(&head.path)
         .map_err(|error| unrouted(problem::invalid_path(head, error)))?;
@@ -140,16 +136,12 @@ async fn pipeline(
     if let Some(reply) = preflight(head, trail) {
         return Ok(reply);
     }
-    let found = ROUTES
-        .at(&head.method, &head.path)
-        .map_err(|error| {
-            unrouted(match error {
-                MatchError::NotFound => problem::not_found(head),
-                MatchError::MethodNotAllowed { allowed } => {
-                    problem::method_not_allowed(head, allowed)
-                }
-            })
-        })?;
+    let found = ROUTES.at(&head.method, &head.path).map_err(|error| {
+        unrouted(match error {
+            MatchError::NotFound => problem::not_found(head),
+            MatchError::MethodNotAllowed { allowed } => problem::method_not_allowed(head, allowed),
+        })
+    })?;
     let target = &app::TARGETS[*found.value];
     trail.route = Some(found.pattern);
     trail.handler = Some(app::HANDLERS[target.handler]);
