@@ -148,6 +148,20 @@ mod tests {
         Duration::from_millis(n)
     }
 
+    /// Each input parses to its value, or fails with an error that says the given words.
+    fn check<T: PartialEq + std::fmt::Debug>(
+        parse: fn(&str) -> Result<T, String>,
+        cases: impl IntoIterator<Item = (&'static str, Result<T, &'static str>)>,
+    ) {
+        for (input, expected) in cases {
+            match (parse(input), expected) {
+                (Ok(parsed), Ok(expected)) => assert_eq!(parsed, expected, "{input}"),
+                (Err(error), Err(says)) => assert!(error.contains(says), "{input}: {error}"),
+                (parsed, expected) => panic!("{input}: got {parsed:?}, expected {expected:?}"),
+            }
+        }
+    }
+
     #[test]
     fn counts_and_ranges() {
         let cases: [(&str, Result<Sampled<usize>, &str>); 7] = [
@@ -159,13 +173,7 @@ mod tests {
             ("many", Err("expected a number")),
             ("1..", Err("expected a number")),
         ];
-        for (input, expected) in cases {
-            match (parse_count(input), expected) {
-                (Ok(parsed), Ok(expected)) => assert_eq!(parsed, expected, "{input}"),
-                (Err(error), Err(says)) => assert!(error.contains(says), "{input}: {error}"),
-                (parsed, expected) => panic!("{input}: got {parsed:?}, expected {expected:?}"),
-            }
-        }
+        check(parse_count, cases);
     }
 
     #[test]
@@ -182,13 +190,7 @@ mod tests {
             ("100..500ms", Err("is empty")),
             ("1.5s", Err("expected a whole number")),
         ];
-        for (input, expected) in cases {
-            match (parse_duration_range(input), expected) {
-                (Ok(parsed), Ok(expected)) => assert_eq!(parsed, expected, "{input}"),
-                (Err(error), Err(says)) => assert!(error.contains(says), "{input}: {error}"),
-                (parsed, expected) => panic!("{input}: got {parsed:?}, expected {expected:?}"),
-            }
-        }
+        check(parse_duration_range, cases);
     }
 
     #[test]
