@@ -17,9 +17,17 @@ const DEADLINE: u64 = 3;
 fn server() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
     SERVER.get_or_init(|| {
+        // The handlers wait on upstreams through WASI 0.2's blocking calls, which hold a
+        // WASI 0.3 instance whole (docs/local-host.md): one request per instance, as such
+        // an app should run, keeps one test's slow upstream from stalling another's request.
         Server::start(
             &repo_root().join("tests/app/spin.toml"),
-            &["--timeout", &DEADLINE.to_string()],
+            &[
+                "--timeout",
+                &DEADLINE.to_string(),
+                "--max-instance-concurrent-reuse-count",
+                "1",
+            ],
             &tokens::variables(),
         )
     })
