@@ -16,5 +16,7 @@ pub mod upstream;
 
 pub use greet_app::GreetApp;
 pub use http::{Answer, Response, concurrently, exchange, get, read_response, request, send_raw};
-pub use server::{Server, edgeway, mode_args, repo_root, split_mode, test_app, wasi_mode};
+pub use server::{
+    Server, edgeway, mode_args, repo_root, split_mode, start_test_app, test_app, wasi_mode,
+};
 pub use temp_repo::{TempRepo, run};

@@ -279,11 +279,15 @@ impl Drop for Server {
 /// The test app (tests/app/spin.toml) on the local host, shared by the tests of a process.
 pub fn test_app() -> &'static Server {
     static APP: OnceLock<Server> = OnceLock::new();
-    APP.get_or_init(|| {
-        Server::start(
-            &repo_root().join("tests/app/spin.toml"),
-            &[],
-            &crate::tokens::variables(),
-        )
-    })
+    APP.get_or_init(start_test_app)
+}
+
+/// The test app on a server of its own, for a test whose requests must not share an instance
+/// with other tests' requests.
+pub fn start_test_app() -> Server {
+    Server::start(
+        &repo_root().join("tests/app/spin.toml"),
+        &[],
+        &crate::tokens::variables(),
+    )
 }

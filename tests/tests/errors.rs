@@ -1,5 +1,5 @@
 //! What callers see when something is wrong: always a JSON problem, never an empty body.
-use edgeway_tests::{get, request, test_app};
+use edgeway_tests::{get, request, start_test_app, test_app};
 
 #[test]
 fn unknown_path_is_404() {
@@ -44,7 +44,10 @@ fn invalid_handler_response_is_502() {
 
 #[test]
 fn a_panicking_handler_is_a_500_and_the_host_serves_on() {
-    let addr = test_app().addr;
+    // A trap ends its instance, and on WASI 0.3 every request in flight on that instance with
+    // it, as on Spin: a server of its own keeps the other tests' requests off that instance.
+    let app = start_test_app();
+    let addr = app.addr;
     for _ in 0..3 {
         let response = get(addr, "/fault/panic");
         assert_eq!(response.status, 500);
@@ -56,8 +59,7 @@ fn a_panicking_handler_is_a_500_and_the_host_serves_on() {
         assert_eq!(get(addr, "/hello").status, 200);
     }
     assert!(
-        test_app()
-            .settled_stderr()
+        app.settled_stderr()
             .contains("the fault handler was asked to panic")
     );
 }
