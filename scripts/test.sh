@@ -8,15 +8,17 @@
 # then the same suites, with events and the split deployment, against the apps built for WASI 0.3
 # (`edgeway up --wasi 0.3`, whose instances the local host reuses as Spin 4.1 does), and the
 # tests of that reuse.
+# The later runs name the workspace too, not just edgeway-tests: the same features, so the
+# same test binaries, where `-p edgeway-tests` would rebuild its dependencies (~3 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 cargo test --release --workspace
-EDGEWAY_TEST_SPLIT=1 cargo test --release -p edgeway-tests \
+EDGEWAY_TEST_SPLIT=1 cargo test --release --workspace \
   --test errors --test cors --test auth --test rate_limit --test todos \
   --test polyglot --test limits_and_logs --test concurrency --test outbound
-EDGEWAY_TEST_WASI=0.3 cargo test --release -p edgeway-tests \
+EDGEWAY_TEST_WASI=0.3 cargo test --release --workspace \
   --test errors --test cors --test auth --test rate_limit --test todos \
   --test polyglot --test limits_and_logs --test concurrency --test outbound \
   --test events --test split
-EDGEWAY_TEST_WASI=0.3 cargo test --release -p edgeway-tests --test reuse -- --ignored
+EDGEWAY_TEST_WASI=0.3 cargo test --release --workspace --test reuse -- --ignored
