@@ -279,15 +279,16 @@ impl Drop for Server {
 /// The test app (tests/app/spin.toml) on the local host, shared by the tests of a process.
 pub fn test_app() -> &'static Server {
     static APP: OnceLock<Server> = OnceLock::new();
-    APP.get_or_init(start_test_app)
+    APP.get_or_init(|| start_test_app(&[]))
 }
 
-/// The test app on a server of its own, for a test whose requests must not share an instance
-/// with other tests' requests.
-pub fn start_test_app() -> Server {
+/// The test app (tests/app/spin.toml, with the variables its auth needs) on a server of its
+/// own, started with `args`: for tests that need other settings, or whose requests must not
+/// share an instance with other tests' requests.
+pub fn start_test_app(args: &[&str]) -> Server {
     Server::start(
         &repo_root().join("tests/app/spin.toml"),
-        &[],
+        args,
         &crate::tokens::variables(),
     )
 }

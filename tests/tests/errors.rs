@@ -46,7 +46,7 @@ fn invalid_handler_response_is_502() {
 fn a_panicking_handler_is_a_500_and_the_host_serves_on() {
     // A trap ends its instance, and on WASI 0.3 every request in flight on that instance with
     // it, as on Spin: a server of its own keeps the other tests' requests off that instance.
-    let app = start_test_app();
+    let app = start_test_app(&[]);
     let addr = app.addr;
     for _ in 0..3 {
         let response = get(addr, "/fault/panic");

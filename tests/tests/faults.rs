@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use edgeway_tests::soak::rss_kib;
-use edgeway_tests::{Response, Server, concurrently, get, repo_root, tokens};
+use edgeway_tests::{Response, Server, concurrently, get, start_test_app};
 
 /// The test app with tight limits (3 s and 64 MiB per request), shared by the tests of this
 /// file, which take turns (the guard) so that each measures the host's memory alone.
@@ -15,12 +15,7 @@ fn server() -> (MutexGuard<'static, ()>, &'static Server) {
     static TURN: Mutex<()> = Mutex::new(());
     let turn = TURN.lock().unwrap_or_else(PoisonError::into_inner);
     let server = SERVER.get_or_init(|| {
-        let manifest = repo_root().join("tests/app/spin.toml");
-        let server = Server::start(
-            &manifest,
-            &["--timeout", "3", "--max-memory", "64"],
-            &tokens::variables(),
-        );
+        let server = start_test_app(&["--timeout", "3", "--max-memory", "64"]);
         // Warm up with as many instances at once as any test here runs: the pooling
         // allocator keeps a little of each slot's memory resident for the next instance,
         // and that belongs in the baseline.

@@ -3,19 +3,11 @@
 //! requests in flight: one the pool cannot hold yet waits for room.
 use std::time::{Duration, Instant};
 
-use edgeway_tests::{Server, get, repo_root, soak, tokens};
-
-fn test_app(args: &[&str]) -> Server {
-    Server::start(
-        &repo_root().join("tests/app/spin.toml"),
-        args,
-        &tokens::variables(),
-    )
-}
+use edgeway_tests::{get, soak, start_test_app};
 
 #[test]
 fn an_idle_host_gives_its_pools_memory_back_and_serves_on() {
-    let server = test_app(&["--release-after-idle", "2"]);
+    let server = start_test_app(&["--release-after-idle", "2"]);
     let rss = || soak::rss_kib(server.pid()).expect("the server's RSS");
     let loaded = soak::run(server.addr, Some(server.pid()), Duration::from_secs(4), 32);
     assert!(loaded.clean(), "{loaded}");
@@ -50,7 +42,7 @@ fn a_request_the_pool_cannot_hold_yet_waits_for_room() {
     // A request of the test app takes 23 of the pool's 45 memories (the gateway, its
     // handlers and their adapters) and about 90 of its 4 × 45 core instances, so a second
     // request cannot start while a first one runs: it waits until the first is stopped.
-    let server = test_app(&["--max-instances", "45", "--timeout", "3"]);
+    let server = start_test_app(&["--max-instances", "45", "--timeout", "3"]);
     assert_eq!(get(server.addr, "/hello").status, 200);
     let addr = server.addr;
     let busy = std::thread::spawn(move || get(addr, "/fault/loop").status);
@@ -68,7 +60,7 @@ fn a_request_the_pool_cannot_hold_yet_waits_for_room() {
 
 #[test]
 fn a_pool_too_small_for_one_request_refuses_it_at_once() {
-    let server = test_app(&["--max-instances", "20", "--timeout", "30"]);
+    let server = start_test_app(&["--max-instances", "20", "--timeout", "30"]);
     let sent = Instant::now();
     let refused = get(server.addr, "/hello");
     assert!(

@@ -9,7 +9,7 @@
 use std::sync::OnceLock;
 
 use edgeway_tests::upstream::{Upstream, down_port};
-use edgeway_tests::{Response, Server, get, repo_root, tokens};
+use edgeway_tests::{Response, Server, get, start_test_app};
 
 /// The host's deadline per request, in seconds (`--timeout`).
 const DEADLINE: u64 = 3;
@@ -20,16 +20,12 @@ fn server() -> &'static Server {
         // The handlers wait on upstreams through WASI 0.2's blocking calls, which hold a
         // WASI 0.3 instance whole (docs/local-host.md): one request per instance, as such
         // an app should run, keeps one test's slow upstream from stalling another's request.
-        Server::start(
-            &repo_root().join("tests/app/spin.toml"),
-            &[
-                "--timeout",
-                &DEADLINE.to_string(),
-                "--max-instance-concurrent-reuse-count",
-                "1",
-            ],
-            &tokens::variables(),
-        )
+        start_test_app(&[
+            "--timeout",
+            &DEADLINE.to_string(),
+            "--max-instance-concurrent-reuse-count",
+            "1",
+        ])
     })
 }
 

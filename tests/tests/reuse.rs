@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use edgeway_tests::{Response, Server, concurrently, get, repo_root, request, tokens, wasi_mode};
+use edgeway_tests::{Response, Server, concurrently, get, request, start_test_app, wasi_mode};
 use serde_json::Value;
 
 const RUN_BY: &str = "run by scripts/test.sh with EDGEWAY_TEST_WASI=0.3";
@@ -17,8 +17,7 @@ const RUN_BY: &str = "run by scripts/test.sh with EDGEWAY_TEST_WASI=0.3";
 /// The test app built for WASI 0.3 on a server of its own, with `args`.
 fn start(args: &[&str]) -> Server {
     assert_eq!(wasi_mode().as_deref(), Some("0.3"), "{RUN_BY}");
-    let manifest = repo_root().join("tests/app/spin.toml");
-    Server::start(&manifest, args, &tokens::variables())
+    start_test_app(args)
 }
 
 /// How many requests snoop-a's instance had served when it answered this one.

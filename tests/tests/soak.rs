@@ -3,15 +3,11 @@
 //! the host's memory stays bounded.
 use std::time::Duration;
 
-use edgeway_tests::{Server, get, repo_root, soak, tokens};
+use edgeway_tests::{get, soak, start_test_app};
 
 #[test]
 fn five_seconds_of_mixed_load_get_only_expected_answers() {
-    let server = Server::start(
-        &repo_root().join("tests/app/spin.toml"),
-        &[],
-        &tokens::variables(),
-    );
+    let server = start_test_app(&[]);
     let report = soak::run(server.addr, Some(server.pid()), Duration::from_secs(5), 32);
     eprintln!("{report}");
     assert!(report.clean(), "{report}");

@@ -3,18 +3,12 @@
 //! too with `EDGEWAY_TEST_SPLIT=1`; these tests check what is specific to it.
 use std::sync::OnceLock;
 
-use edgeway_tests::{Server, get, repo_root, request, tokens};
+use edgeway_tests::{Server, get, repo_root, request, start_test_app};
 
 /// The test app served split, shared by the tests of this file.
 fn split_app() -> &'static Server {
     static APP: OnceLock<Server> = OnceLock::new();
-    APP.get_or_init(|| {
-        Server::start(
-            &repo_root().join("tests/app/spin.toml"),
-            &["--split"],
-            &tokens::variables(),
-        )
-    })
+    APP.get_or_init(|| start_test_app(&["--split"]))
 }
 
 /// The derived Spin manifest the split build wrote.

@@ -9,7 +9,7 @@
 //! ```
 use std::time::Duration;
 
-use edgeway_tests::{Server, get, repo_root, soak, tokens};
+use edgeway_tests::{get, soak, start_test_app};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -22,11 +22,7 @@ fn main() {
     let connections = number(64, "connections") as usize;
     let server_args: Vec<String> = args.collect();
     let server_args: Vec<&str> = server_args.iter().map(String::as_str).collect();
-    let server = Server::start(
-        &repo_root().join("tests/app/spin.toml"),
-        &server_args,
-        &tokens::variables(),
-    );
+    let server = start_test_app(&server_args);
     println!(
         "soak: {seconds} s, {connections} connections, against http://{} (pid {}) {}",
         server.addr,
