@@ -20,7 +20,7 @@ use wasmtime_wasi_http::handler::{
 
 use super::Settings;
 use crate::guest_output::{CurrentRequest, RequestId};
-use crate::pool_room::{Attempt, PoolRoom, StoreToken};
+use crate::pool_room::{Attempt, StoreToken};
 use crate::reuse::Limits;
 use crate::state::{StoreData, new_shared_store};
 
@@ -94,7 +94,6 @@ impl HandlerState for Instances {
         })?;
         let (store, proxy, token) = match attempt {
             Attempt::Done(done) => done?,
-            Attempt::Full(error) if room.is_empty() => return Err(PoolRoom::never_fits(&error)),
             Attempt::Full(_) => return Err(wasmtime::Error::new(PoolFull)),
         };
         let limits = reuse.draw(*timeout);
