@@ -30,6 +30,31 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# Installs the npm packages that folder $1's package.json and lock name into $TOOLS/$2, unless
+# they are there and module code $3 loads with them. `npm ci` succeeds even when it failed to
+# fetch an optional dependency, and platform binaries (wizer's, esbuild's) are optional
+# dependencies, so the check decides, and a failed one means fetching again.
+npm_install() {
+  local from=$1 into="$TOOLS/$2" check=$3
+  local installed="$into/node_modules/.edgeway-package-lock.json"
+  if cmp -s "$from/package-lock.json" "$installed" &&
+    (cd "$into" && node --input-type=module -e "$check" >/dev/null 2>&1); then
+    return 0
+  fi
+  mkdir -p "$into"
+  cp "$from/package.json" "$from/package-lock.json" "$into/"
+  local try
+  for try in 1 2 3; do
+    if (cd "$into" && npm ci --no-audit --no-fund --loglevel=error &&
+      node --input-type=module -e "$check" >/dev/null); then
+      cp "$from/package-lock.json" "$installed"
+      return 0
+    fi
+    echo "install.sh: the npm packages in $into are incomplete after try $try of 3" >&2
+  done
+  return 1
+}
+
 # componentize-py, in a virtual environment of its own.
 if ! "$TOOLS/python/bin/componentize-py" --version 2>/dev/null | grep -qx "componentize-py $COMPONENTIZE_PY"; then
   command -v python3 >/dev/null 2>&1 || apt_install python3
@@ -46,14 +71,8 @@ fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   apt_install nodejs npm
 fi
-LOCK=crates/edgeway-sdk-js/package-lock.json
-INSTALLED="$TOOLS/js/node_modules/.edgeway-package-lock.json"
-if ! cmp -s "$LOCK" "$INSTALLED"; then
-  mkdir -p "$TOOLS/js"
-  cp crates/edgeway-sdk-js/package.json "$LOCK" "$TOOLS/js/"
-  (cd "$TOOLS/js" && npm ci --no-audit --no-fund --loglevel=error)
-  cp "$LOCK" "$INSTALLED"
-fi
+npm_install crates/edgeway-sdk-js js \
+  "await import('@bytecodealliance/componentize-js'); (await import('esbuild')).transformSync('')"
 
 # Installs PyPI package $1 at version $2 in the tools' venv, unless that version is there.
 venv_install() {
@@ -83,14 +102,7 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
-LOCK=tests/browser/package-lock.json
-INSTALLED="$TOOLS/browser/node_modules/.edgeway-package-lock.json"
-if ! cmp -s "$LOCK" "$INSTALLED"; then
-  mkdir -p "$TOOLS/browser"
-  cp tests/browser/package.json "$LOCK" "$TOOLS/browser/"
-  (cd "$TOOLS/browser" && npm ci --no-audit --no-fund --loglevel=error)
-  cp "$LOCK" "$INSTALLED"
-fi
+npm_install tests/browser browser "await import('playwright-core')"
 
 # The replica tests put several local hosts behind a real round-robin load balancer: Debian's
 # haproxy.
