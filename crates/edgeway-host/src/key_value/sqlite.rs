@@ -8,9 +8,9 @@
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
 /// How long a call waits for another process holding the file's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -53,37 +53,69 @@ pub(crate) struct SqliteStore {
     conn: Mutex<Connection>,
 }
 
+impl From<Connection> for SqliteStore {
+    fn from(conn: Connection) -> Self {
+        Self {
+            conn: Mutex::new(conn),
+        }
+    }
+}
+
+fn create_table(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS key_value (
+             key   TEXT PRIMARY KEY NOT NULL,
+             value BLOB NOT NULL
+         )",
+        [],
+    )?;
+    Ok(())
+}
+
+/// Runs `step` again while SQLite answers busy or locked, for up to [`BUSY_TIMEOUT`].
+fn retry_while_busy(mut step: impl FnMut() -> rusqlite::Result<()>) -> rusqlite::Result<()> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match step() {
+            Err(error)
+                if matches!(
+                    error.sqlite_error_code(),
+                    Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+                ) && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            done => return done,
+        }
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path`.
     pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        let mode: String =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
-        debug_assert_eq!(mode.to_ascii_lowercase(), "wal");
-        // With WAL, NORMAL loses no committed data when the process dies
-        // (only, at worst, the last transactions on a power cut).
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        Self::with_table(conn)
+        // Connections setting up a new file at once (the host and `edgeway events`, two
+        // hosts) can refuse each other without the busy handler: SQLite answers
+        // SQLITE_BUSY at once where waiting could deadlock. So the setup is retried.
+        retry_while_busy(|| {
+            let mode: String =
+                conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+            debug_assert_eq!(mode.to_ascii_lowercase(), "wal");
+            // With WAL, NORMAL loses no committed data when the process dies
+            // (only, at worst, the last transactions on a power cut).
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            create_table(&conn)
+        })?;
+        Ok(Self::from(conn))
     }
 
     /// A database in memory, gone when the host stops (Spin's `type = "spin"` without a
     /// `path`).
     pub(crate) fn open_in_memory() -> Result<Self, StoreError> {
-        Self::with_table(Connection::open_in_memory()?)
-    }
-
-    fn with_table(conn: Connection) -> Result<Self, StoreError> {
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS key_value (
-                 key   TEXT PRIMARY KEY NOT NULL,
-                 value BLOB NOT NULL
-             )",
-            [],
-        )?;
-        Ok(Self {
-            conn: Mutex::new(conn),
-        })
+        let conn = Connection::open_in_memory()?;
+        create_table(&conn)?;
+        Ok(Self::from(conn))
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {

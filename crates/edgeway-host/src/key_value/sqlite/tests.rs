@@ -167,3 +167,29 @@ fn data_survives_reopening_and_uses_wal() {
         .unwrap();
     assert_eq!(mode, "wal");
 }
+
+#[test]
+fn connections_opening_a_new_file_at_once_all_succeed() {
+    const CONNECTIONS: usize = 4;
+    for round in 0..30 {
+        let dir = TempDir::new("open-race");
+        let path = dir.0.join("default.db");
+        let start = Arc::new(std::sync::Barrier::new(CONNECTIONS));
+        let openers: Vec<_> = (0..CONNECTIONS)
+            .map(|n| {
+                let (path, start) = (path.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    let store = SqliteStore::open(&path)?;
+                    store.set(&format!("k{n}"), b"v")
+                })
+            })
+            .collect();
+        for opener in openers {
+            if let Err(error) = opener.join().unwrap() {
+                panic!("round {round}: {error}");
+            }
+        }
+        assert_eq!(store(&dir).keys().unwrap().len(), CONNECTIONS);
+    }
+}
