@@ -380,6 +380,22 @@ fn a_schedule_fires_on_time_without_overlap() {
         b"",
     )
     .problem(404, "unknown-schedule");
+
+    // A tick fired again late, after later ticks (as by a replica that fell behind), was
+    // claimed already: it is not delivered twice.
+    let first_tick = ticks[0]["time"].as_str().unwrap();
+    let late = request(
+        app,
+        "POST",
+        "/_edgeway/schedules/every-second",
+        &[
+            ("authorization", &bearer),
+            ("edgeway-schedule-tick", first_tick),
+        ],
+        b"",
+    );
+    assert_eq!(late.status, 202, "{}", late.text());
+    assert_eq!(late.json()["skipped"], "claimed by another replica");
 }
 
 #[test]

@@ -163,9 +163,20 @@ fn claim_tick(head: &Head, name: &str, time: &str) -> Result<Option<String>, Rep
         log(&edgeway_events::skipped_tick_line(time, name, &tick));
         return Ok(None);
     }
-    let last = edgeway_events::last_schedule_claim_key(name);
-    platform::replace_claim(app::DEAD_LETTERS, &last, &key).map_err(store_failed)?;
+    keep_claim(name, &key).map_err(store_failed)?;
     Ok(Some(tick))
+}
+
+/// Lists the claim `key` among schedule `name`'s latest claims and deletes the claims that
+/// fall out of the list.
+fn keep_claim(name: &str, key: &str) -> Result<(), String> {
+    let list = edgeway_events::schedule_claims_key(name);
+    let kept = platform::load(app::DEAD_LETTERS, &list)?.unwrap_or_default();
+    let (kept, expired) = edgeway_events::keep_schedule_claim(&String::from_utf8_lossy(&kept), key);
+    for claim in expired {
+        platform::remove(app::DEAD_LETTERS, &claim)?;
+    }
+    platform::store(app::DEAD_LETTERS, &list, kept.as_bytes())
 }
 
 /// Schedules are fired with `authorization: Bearer <secret>`, or `?token=<secret>` for cron

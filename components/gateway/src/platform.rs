@@ -61,13 +61,17 @@ pub fn count(key: &str, previous: &str) -> Result<i64, String> {
     Ok(count)
 }
 
+/// The key-value store `label`.
+#[cfg(feature = "events")]
+fn bucket(label: &str) -> Result<crate::app::wasi::keyvalue::store::Bucket, String> {
+    crate::app::wasi::keyvalue::store::open(label)
+        .map_err(|e| format!("opening the `{label}` key-value store failed: {e:?}"))
+}
+
 /// Writes `value` under `key` in the store `label`.
 #[cfg(feature = "events")]
 pub fn store(label: &str, key: &str, value: &[u8]) -> Result<(), String> {
-    use crate::app::wasi::keyvalue::store;
-    let bucket = store::open(label)
-        .map_err(|e| format!("opening the `{label}` key-value store failed: {e:?}"))?;
-    bucket
+    bucket(label)?
         .set(key, value)
         .map_err(|e| format!("writing to the `{label}` key-value store failed: {e:?}"))
 }
@@ -76,25 +80,23 @@ pub fn store(label: &str, key: &str, value: &[u8]) -> Result<(), String> {
 /// whether this was the first count (see `edgeway_events::won`).
 #[cfg(feature = "events")]
 pub fn claim(label: &str, key: &str) -> Result<bool, String> {
-    use crate::app::wasi::keyvalue::{atomics, store};
-    let bucket = store::open(label)
-        .map_err(|e| format!("opening the `{label}` key-value store failed: {e:?}"))?;
-    let count = atomics::increment(&bucket, key, 1)
+    let count = crate::app::wasi::keyvalue::atomics::increment(&bucket(label)?, key, 1)
         .map_err(|e| format!("claiming in the `{label}` key-value store failed: {e:?}"))?;
     Ok(edgeway_events::won(count))
 }
 
-/// Writes `value` under `key` in the store `label` and deletes the key the previous value
-/// named, so that only the latest claims stay.
+/// The value of `key` in the store `label`, if any.
 #[cfg(feature = "events")]
-pub fn replace_claim(label: &str, key: &str, value: &str) -> Result<(), String> {
-    use crate::app::wasi::keyvalue::store;
-    let failed = |e: store::Error| format!("the `{label}` key-value store failed: {e:?}");
-    let bucket = store::open(label).map_err(failed)?;
-    if let Some(previous) = bucket.get(key).map_err(failed)? {
-        bucket
-            .delete(&String::from_utf8_lossy(&previous))
-            .map_err(failed)?;
-    }
-    bucket.set(key, value.as_bytes()).map_err(failed)
+pub fn load(label: &str, key: &str) -> Result<Option<Vec<u8>>, String> {
+    bucket(label)?
+        .get(key)
+        .map_err(|e| format!("reading from the `{label}` key-value store failed: {e:?}"))
+}
+
+/// Deletes `key` from the store `label`; nothing happens if it is absent.
+#[cfg(feature = "events")]
+pub fn remove(label: &str, key: &str) -> Result<(), String> {
+    bucket(label)?
+        .delete(key)
+        .map_err(|e| format!("deleting from the `{label}` key-value store failed: {e:?}"))
 }

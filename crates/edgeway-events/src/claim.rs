@@ -21,10 +21,28 @@ pub fn schedule_claim_key(schedule: &str, tick: &str) -> String {
     format!("{CLAIM_PREFIX}schedule:{schedule}:{tick}")
 }
 
-/// Where the replica that won a schedule's latest tick notes that tick's claim key, so
-/// that the next winner removes it: a schedule keeps at most two claims in the store.
-pub fn last_schedule_claim_key(schedule: &str) -> String {
+/// How many of a schedule's latest claims stay in the store. A replica that fires a tick
+/// after its claim is gone would win that tick again, so a claim stays for this many ticks
+/// (a minute of an every-second schedule), not just until the next one.
+pub const KEPT_SCHEDULE_CLAIMS: usize = 60;
+
+/// Where the winners of a schedule's ticks list their claim keys, one per line, oldest
+/// first (see [`keep_schedule_claim`]).
+pub fn schedule_claims_key(schedule: &str) -> String {
     format!("{CLAIM_PREFIX}schedule:{schedule}")
+}
+
+/// The list of a schedule's claims (as kept under [`schedule_claims_key`]) once the claim
+/// `claimed` joins `kept`, and the claims that fall out of it, to delete from the store.
+pub fn keep_schedule_claim(kept: &str, claimed: &str) -> (String, Vec<String>) {
+    let mut claims: Vec<&str> = kept
+        .lines()
+        .filter(|key| !key.is_empty() && *key != claimed)
+        .collect();
+    claims.push(claimed);
+    let expired = claims.len().saturating_sub(KEPT_SCHEDULE_CLAIMS);
+    let expired = claims.drain(..expired).map(str::to_owned).collect();
+    (claims.join("\n"), expired)
 }
 
 /// The counter that claims the event `id` received from `subscription` (`redis:<channel>`).

@@ -14,8 +14,8 @@ mod http;
 mod redis;
 
 pub use claim::{
-    CLAIM_PREFIX, TICK_HEADER, event_claim_key, last_schedule_claim_key, schedule_claim_key,
-    skipped_event_line, skipped_tick_line, tick, won,
+    CLAIM_PREFIX, KEPT_SCHEDULE_CLAIMS, TICK_HEADER, event_claim_key, keep_schedule_claim,
+    schedule_claim_key, schedule_claims_key, skipped_event_line, skipped_tick_line, tick, won,
 };
 pub use delivery::{
     Attempt, DEAD_LETTER_PREFIX, Outcome, Retry, dead_letter, dead_letter_key, type_matches,

@@ -311,7 +311,7 @@ fn claims_are_keyed_by_schedule_and_tick_or_by_event_id() {
         "edgeway:claim:schedule:nightly:2026-12-02T03:00:00.000Z"
     );
     assert_eq!(
-        last_schedule_claim_key("nightly"),
+        schedule_claims_key("nightly"),
         "edgeway:claim:schedule:nightly"
     );
     assert_eq!(
@@ -319,6 +319,39 @@ fn claims_are_keyed_by_schedule_and_tick_or_by_event_id() {
         "edgeway:claim:event:redis:orders:E-9"
     );
     assert!(schedule_claim_key("a", "t").starts_with(CLAIM_PREFIX));
+}
+
+#[test]
+fn a_schedule_keeps_its_latest_claims_so_a_late_replica_cannot_win_a_tick_again() {
+    let claim = |n: usize| schedule_claim_key("tick", &format!("t{n:03}"));
+    let mut kept = String::new();
+    let mut deleted = Vec::new();
+    for n in 0..KEPT_SCHEDULE_CLAIMS {
+        let expired;
+        (kept, expired) = keep_schedule_claim(&kept, &claim(n));
+        deleted.extend(expired);
+    }
+    assert!(deleted.is_empty(), "{deleted:?}");
+    assert_eq!(kept.lines().count(), KEPT_SCHEDULE_CLAIMS);
+    assert_eq!(kept.lines().next(), Some(claim(0).as_str()));
+
+    // One more claim: the oldest falls out, to be deleted.
+    let (kept, expired) = keep_schedule_claim(&kept, &claim(KEPT_SCHEDULE_CLAIMS));
+    assert_eq!(expired, [claim(0)]);
+    assert_eq!(kept.lines().next(), Some(claim(1).as_str()));
+    assert_eq!(
+        kept.lines().last(),
+        Some(claim(KEPT_SCHEDULE_CLAIMS).as_str())
+    );
+
+    // A claim already listed is not listed twice; a list of one (as a single key) is read.
+    let (again, expired) = keep_schedule_claim(&kept, &claim(5));
+    assert!(expired.is_empty());
+    assert_eq!(again.lines().filter(|k| *k == claim(5)).count(), 1);
+    assert_eq!(
+        keep_schedule_claim(&claim(7), &claim(8)),
+        (format!("{}\n{}", claim(7), claim(8)), Vec::new())
+    );
 }
 
 #[test]
