@@ -16,6 +16,8 @@ use crate::redis::free_port;
 pub const CHECK_INTERVAL_MS: u64 = 300;
 /// Failed checks before a server is taken out.
 pub const FALL: u32 = 2;
+/// Passed checks before a server is taken (back) in.
+pub const RISE: u32 = 2;
 
 /// A running `haproxy`.
 pub struct Balancer {
@@ -98,6 +100,8 @@ defaults
     timeout connect 2s
     timeout client 60s
     timeout server 60s
+    # A live replica slow to answer under load is not down; a dead one refuses at once.
+    timeout check 2s
     retries 3
     option redispatch 1
 
@@ -108,7 +112,7 @@ frontend web
 backend replicas
     balance roundrobin
     option httpchk GET /.well-known/spin/health
-    default-server check inter {CHECK_INTERVAL_MS}ms fall {FALL} rise 2
+    default-server check inter {CHECK_INTERVAL_MS}ms fall {FALL} rise {RISE}
 "
     );
     for (index, server) in servers.iter().enumerate() {

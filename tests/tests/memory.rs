@@ -42,11 +42,13 @@ fn a_request_the_pool_cannot_hold_yet_waits_for_room() {
     // A request of the test app takes 23 of the pool's 45 memories (the gateway, its
     // handlers and their adapters) and about 90 of its 4 × 45 core instances, so a second
     // request cannot start while a first one runs: it waits until the first is stopped.
-    let server = start_test_app(&["--max-instances", "45", "--timeout", "3"]);
+    // The waiting request's own timeout counts from its arrival: arriving 2 s before the
+    // first is stopped, it has 2 s left to run then, ample on a loaded machine.
+    let server = start_test_app(&["--max-instances", "45", "--timeout", "4"]);
     assert_eq!(get(server.addr, "/hello").status, 200);
     let addr = server.addr;
     let busy = std::thread::spawn(move || get(addr, "/fault/loop").status);
-    std::thread::sleep(Duration::from_secs(1));
+    std::thread::sleep(Duration::from_secs(2));
     let sent = Instant::now();
     let waited = get(server.addr, "/hello");
     assert_eq!(waited.status, 200, "{}", waited.text());

@@ -391,8 +391,10 @@ fn a_replica_killed_under_load_loses_no_acknowledged_todo() {
         );
     }
 
-    // Start the replica again where haproxy expects it, for the other tests.
+    // Start the replica again where haproxy expects it, for the other tests, and give
+    // haproxy time for the checks that take it back in (with room for a late one).
     let mut replicas = fixture.replicas.lock().unwrap();
     replicas[1] = start_replica(fixture.addrs[1], &fixture.runtime_config, &fixture.redis);
-    std::thread::sleep(Duration::from_millis(balancer::CHECK_INTERVAL_MS * 3));
+    let back_in = balancer::CHECK_INTERVAL_MS * u64::from(balancer::RISE + 3);
+    std::thread::sleep(Duration::from_millis(back_in));
 }
