@@ -162,23 +162,50 @@ fn a_rate_limit_holds_across_replicas() {
 #[test]
 fn a_schedule_fires_once_per_tick_across_replicas() {
     let (fixture, _one_at_a_time) = fixture();
+    let skipped = || -> Vec<Value> {
+        let lines = fixture.guest_lines().into_iter();
+        lines
+            .filter(|l| l["schedule"] == "every-second" && l["outcome"] == "skipped")
+            .collect()
+    };
+    // Only the ticks of this test count: an earlier one may have been claimed by the
+    // replica another test killed, and so never delivered (schedules are at most once).
+    let tick_of = |line: &Value| line["tick"].as_str().unwrap().to_owned();
+    let earlier = skipped().iter().map(tick_of).max().unwrap_or_default();
     // Every replica fires `every-second`; let a few ticks go by with all of them running.
     std::thread::sleep(Duration::from_secs(4));
-    let skipped: Vec<Value> = fixture
-        .guest_lines()
-        .into_iter()
-        .filter(|l| l["schedule"] == "every-second" && l["outcome"] == "skipped")
-        .collect();
     let mut losers: BTreeMap<String, usize> = BTreeMap::new();
-    for line in &skipped {
+    for line in skipped() {
         assert_eq!(line["reason"], "claimed by another replica");
-        *losers
-            .entry(line["tick"].as_str().unwrap().to_owned())
-            .or_default() += 1;
+        let tick = tick_of(&line);
+        if tick > earlier {
+            *losers.entry(tick).or_default() += 1;
+        }
     }
+    // Each tick every replica fired: two replicas skipped it, and the one that claimed it
+    // delivers it (the skips are logged as soon as it claims, so its delivery may still
+    // be under way: wait for it).
+    let all_fired: Vec<&String> = losers
+        .iter()
+        .filter(|(_, n)| **n == REPLICAS - 1)
+        .map(|(tick, _)| tick)
+        .collect();
+    assert!(all_fired.len() >= 3, "{losers:?}");
+    let is_tick = |d: &Value| d["source"] == "schedule:every-second";
+    let fired_ticks = deliveries(fixture.lb(), all_fired.len(), |d| {
+        is_tick(d) && all_fired.iter().any(|tick| d["time"] == tick.as_str())
+    });
+    let delivered: Vec<String> = fired_ticks
+        .iter()
+        .map(|d| d["time"].as_str().unwrap().to_owned())
+        .collect();
+    for tick in all_fired {
+        assert!(delivered.contains(tick), "tick {tick} was not delivered");
+    }
+    // No tick at all was delivered twice.
     let delivered: Vec<String> = inbox(fixture.lb())
         .iter()
-        .filter(|d| d["source"] == "schedule:every-second")
+        .filter(|d| is_tick(d))
         .map(|d| d["time"].as_str().unwrap().to_owned())
         .collect();
     let unique: BTreeSet<&String> = delivered.iter().collect();
@@ -187,16 +214,6 @@ fn a_schedule_fires_once_per_tick_across_replicas() {
         delivered.len(),
         "a tick was delivered twice: {delivered:?}"
     );
-    // Each tick every replica fired: one delivery, two replicas skipped it.
-    let all_fired: Vec<&String> = losers
-        .iter()
-        .filter(|(_, n)| **n == REPLICAS - 1)
-        .map(|(tick, _)| tick)
-        .collect();
-    assert!(all_fired.len() >= 3, "{losers:?}");
-    for tick in all_fired {
-        assert!(delivered.contains(tick), "tick {tick} was not delivered");
-    }
     assert!(losers.values().all(|n| *n < REPLICAS), "{losers:?}");
 }
 
@@ -342,6 +359,13 @@ fn a_replica_killed_under_load_loses_no_acknowledged_todo() {
     let killed_at = started.elapsed();
     fixture.replicas.lock().unwrap()[1].kill();
     let outcomes = load.join().unwrap();
+    // Start the replica again where haproxy expects it, before any assertion can fail, so
+    // that the other tests find all three; and give haproxy time for the checks that take
+    // it back in (with room for late ones).
+    let restarted = start_replica(fixture.addrs[1], &fixture.runtime_config, &fixture.redis);
+    fixture.replicas.lock().unwrap()[1] = restarted;
+    let back_in = balancer::CHECK_INTERVAL_MS * u64::from(balancer::RISE + 3);
+    std::thread::sleep(Duration::from_millis(back_in));
 
     let errors: Vec<&todo_load::Outcome> = outcomes
         .iter()
@@ -356,9 +380,9 @@ fn a_replica_killed_under_load_loses_no_acknowledged_todo() {
         errors.len(),
         killed_at.as_secs_f64()
     );
-    // Only requests in flight on the killed replica fail: at most one per connection, and
-    // none once haproxy's health check has taken the replica out.
-    assert!(errors.len() <= CONNECTIONS, "{} errors", errors.len());
+    // Only requests the killed replica had taken fail: those in flight, and those its
+    // dying process still accepted. So none fail before the kill, and none once haproxy's
+    // health check has taken the replica out.
     let out_within =
         Duration::from_millis(balancer::CHECK_INTERVAL_MS * u64::from(balancer::FALL) + 1_000);
     for error in &errors {
@@ -390,11 +414,4 @@ fn a_replica_killed_under_load_loses_no_acknowledged_todo() {
             "acknowledged todo {id} is lost"
         );
     }
-
-    // Start the replica again where haproxy expects it, for the other tests, and give
-    // haproxy time for the checks that take it back in (with room for a late one).
-    let mut replicas = fixture.replicas.lock().unwrap();
-    replicas[1] = start_replica(fixture.addrs[1], &fixture.runtime_config, &fixture.redis);
-    let back_in = balancer::CHECK_INTERVAL_MS * u64::from(balancer::RISE + 3);
-    std::thread::sleep(Duration::from_millis(back_in));
 }

@@ -158,12 +158,17 @@ fn claim_tick(head: &Head, name: &str, time: &str) -> Result<Option<String>, Rep
     let tick = edgeway_events::tick(head.header(edgeway_events::TICK_HEADER), arrived)
         .map_err(|error| problem::invalid_event(head, &error))?;
     let key = edgeway_events::schedule_claim_key(name, &tick);
-    let store_failed = |error: String| problem::misconfigured(head, &error);
-    if !platform::claim(app::DEAD_LETTERS, &key).map_err(store_failed)? {
+    let claimed = platform::claim(app::DEAD_LETTERS, &key)
+        .map_err(|error| problem::misconfigured(head, &error))?;
+    if !claimed {
         log(&edgeway_events::skipped_tick_line(time, name, &tick));
         return Ok(None);
     }
-    keep_claim(name, &key).map_err(store_failed)?;
+    // The tick is this replica's now: a claim left unlisted only stays in the store, while
+    // failing here would leave the tick undelivered by every replica.
+    if let Err(error) = keep_claim(name, &key) {
+        eprintln!("the claim of schedule {name}'s tick {tick} cannot be listed: {error}");
+    }
     Ok(Some(tick))
 }
 
